@@ -1,0 +1,52 @@
+"""Fill Japanese translations into locale/ja/LC_MESSAGES/django.po from locale/ja/catalog.py.
+
+Run after ``manage.py makemessages -l ja``; then ``manage.py compilemessages``. Keeping the
+translations in a Python dict makes them easy to review in a diff.
+"""
+
+from __future__ import annotations
+
+import re
+import runpy
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale/ja/LC_MESSAGES/django.po"
+CATALOG = runpy.run_path(str(ROOT / "locale/ja/catalog.py"))["JA"]
+
+
+def _unquote(block: str) -> str:
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)).encode().decode("unicode_escape").encode(
+        "latin-1").decode("utf-8")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main() -> int:
+    text = PO.read_text(encoding="utf-8")
+    text = text.replace("Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;", "Plural-Forms: nplurals=1; plural=0;")
+    missing = []
+    entry = re.compile(r'(?P<head>(?:#[^\n]*\n)*)msgid (?P<id>"(?:[^"\\]|\\.)*"(?:\n"(?:[^"\\]|\\.)*")*)\n'
+                       r'msgstr (?P<str>"(?:[^"\\]|\\.)*"(?:\n"(?:[^"\\]|\\.)*")*)')
+
+    def fill(match: re.Match) -> str:
+        msgid = _unquote(match.group("id"))
+        if not msgid:
+            return match.group(0)
+        if msgid not in CATALOG:
+            missing.append(msgid)
+            return match.group(0)
+        head = match.group("head").replace("#, fuzzy\n", "")
+        return f"{head}msgid {match.group('id')}\nmsgstr {_quote(CATALOG[msgid])}"
+
+    PO.write_text(entry.sub(fill, text), encoding="utf-8")
+    for msgid in missing:
+        print(f"missing Japanese for: {msgid!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
