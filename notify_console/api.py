@@ -54,6 +54,20 @@ api = NinjaAPI(
 )
 
 
+def _mount_app_routers() -> None:
+    """Each app exposes ``router`` in its ``api.py``; mounting them here keeps the URLs in one place."""
+    from importlib import import_module
+
+    for prefix, module in (("", "audiences.api"), ("", "campaigns.api"), ("", "channels.api"), ("/audit", "audit.api")):
+        try:
+            router = import_module(module).router
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        api.add_router(prefix, router)
+
+
 class MeOut(Schema):
     id: int
     username: str
@@ -64,3 +78,6 @@ class MeOut(Schema):
 def me(request):
     user = request.auth
     return {"id": user.id, "username": user.get_username(), "roles": sorted(user_roles(user))}
+
+
+_mount_app_routers()

@@ -61,9 +61,20 @@ def role_required(*roles: str) -> Callable:
 
 
 # Navigation: (url name, label, roles that see it). The base layout shows only what the user may use.
+# Entries whose URL does not exist (yet) are left out, so apps add pages without touching this list.
 NAVIGATION = [
     ("home", _("Dashboard"), ANY_ROLE),
+    ("audiences:recipients", _("Recipients"), (OPERATOR, ADMIN)),
+    ("audiences:imports", _("Imports"), (OPERATOR, ADMIN)),
+    ("audiences:segments", _("Segments"), (OPERATOR, ADMIN)),
+    ("audiences:suppressions", _("Suppressions"), (OPERATOR, ADMIN)),
+    ("campaigns:templates", _("Templates"), (OPERATOR, ADMIN)),
+    ("campaigns:list", _("Campaigns"), (OPERATOR, APPROVER, AUDITOR, ADMIN)),
+    ("campaigns:queue", _("Approval queue"), (APPROVER, ADMIN)),
+    ("channels:outbox", _("Dev outbox"), (OPERATOR, APPROVER, ADMIN)),
     ("audit:events", _("Audit log"), (AUDITOR, ADMIN)),
+    ("audit:deliveries", _("Send log"), (AUDITOR, ADMIN)),
+    ("audit:integrity", _("Integrity"), (AUDITOR, ADMIN)),
     ("admin:index", _("Users and settings"), (ADMIN,)),
 ]
 

@@ -5,11 +5,12 @@ against PostgreSQL + Redis when ``DATABASE_URL`` / ``REDIS_URL`` are set.
 """
 
 import os
-import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-" + "k" * 20 + "-not-a-secret-" + "abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("NOTIFY_VAR_DIR", os.path.join(tempfile.gettempdir(), f"notify-console-test-{os.getuid()}"))
+# Inside the checkout, so two clones (or a newcomer check) never share a test database.
+os.environ.setdefault("NOTIFY_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 os.environ.setdefault("SECURE_TLS", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Playwright's sync API runs an event loop in the test thread; the ORM is still used synchronously.

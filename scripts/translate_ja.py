@@ -14,6 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale/ja/LC_MESSAGES/django.po"
 CATALOG = runpy.run_path(str(ROOT / "locale/ja/catalog.py"))["JA"]
+# Each app may keep its own strings in <app>/locale_ja.py (a JA dict), so apps never edit one shared file.
+for _app_catalog in sorted(ROOT.glob("*/locale_ja.py")):
+    CATALOG.update(runpy.run_path(str(_app_catalog))["JA"])
 
 
 def _unquote(block: str) -> str:

@@ -33,3 +33,15 @@ JA.update({
         "このページはあなたのロールでは利用できません。必要な場合は管理者に依頼してください。",
     "Back to the dashboard": "ダッシュボードへ戻る",
 })
+JA.update({
+    "Recipients": "受信者",
+    "Imports": "インポート",
+    "Segments": "セグメント",
+    "Suppressions": "配信停止リスト",
+    "Templates": "テンプレート",
+    "Campaigns": "キャンペーン",
+    "Approval queue": "承認待ち",
+    "Dev outbox": "開発用送信箱",
+    "Send log": "配信ログ",
+    "Integrity": "改ざん検知",
+})
