@@ -25,6 +25,13 @@ def _children_of(pid: int) -> list[int]:
     return [int(x) for x in out.split()]
 
 
+def _descendants_of(pid: int) -> list[int]:
+    found = []
+    for child in _children_of(pid):
+        found += [child, *_descendants_of(child)]
+    return found
+
+
 def test_run_all_serves_login_and_ctrl_c_stops_every_process(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
@@ -44,13 +51,14 @@ def test_run_all_serves_login_and_ctrl_c_stops_every_process(tmp_path):
             except OSError:
                 time.sleep(0.5)
         assert 'type="password"' in body
-        children = _children_of(proc.pid)
-        assert len(children) == 3  # web, worker, beat
+        assert len(_children_of(proc.pid)) == 3  # web, worker, beat
+        time.sleep(3)  # let gunicorn and Celery fork their pools
+        everything = _descendants_of(proc.pid)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        proc.wait(timeout=30)
-        time.sleep(1)
-        alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
-        assert alive == []
+        proc.wait(timeout=5)
+        time.sleep(0.5)
+        alive = [pid for pid in everything if Path(f"/proc/{pid}").exists()]
+        assert alive == [], f"still running after Ctrl-C: {alive} of {everything}"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,7 +31,9 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "notify_console", "beat", "--loglevel", "INFO",
                      "--schedule", str(settings.VAR_DIR / "celerybeat-schedule")],
         }
-        children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        # Each child leads its own process group, so stopping it also stops what it forked (gunicorn's
+        # and Celery's pool processes) even when the child itself does not pass the signal on in time.
+        children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
         self.stdout.write(f"Notify Console on http://{bind}:{settings.PORT}/ (web, worker, beat). Ctrl-C stops.")
         stopping = False
 
@@ -52,13 +55,25 @@ class Command(BaseCommand):
         sys.exit(exit_code)
 
     def _stop_all(self, children: dict[str, subprocess.Popen]) -> None:
+        """SIGTERM (warm shutdown), then SIGKILL whatever is left after GRACE_S.
+
+        A send task cut short is safe: tasks are acks_late, so the broker hands them out again and the
+        delivery rows' state decides what is redone.
+        """
         for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
+            _signal_group(child, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_S
         for child in children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        for child in children.values():
+            _signal_group(child, signal.SIGKILL)
+            child.wait()
+
+
+GRACE_S = 3
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
