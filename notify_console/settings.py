@@ -170,6 +170,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- Channels -----------------------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL", "")
 EMAIL_SETTINGS = load_email_url(EMAIL_URL)
+# Japanese carriers cap a long SMS at 660 characters; preflight warns above this.
+SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 660, minimum=1, maximum=1600)
 
 # --- Audit --------------------------------------------------------------------------------------
 # Events younger than this are left out of a seal: a transaction that allocated a lower id may
