@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import unsubscribe
 
 app_name = "audiences"
-urlpatterns: list = []
+urlpatterns = [
+    path("u/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+]

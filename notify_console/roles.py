@@ -20,7 +20,7 @@ ROLES = (OPERATOR, APPROVER, AUDITOR, ADMIN)
 ANY_ROLE = ROLES
 
 # url names reachable without any role (authentication, health, signed public links).
-PUBLIC_VIEWS = {"login", "logout", "healthz", "set_language", "home"}
+PUBLIC_VIEWS = {"login", "logout", "healthz", "set_language", "home", "unsubscribe"}
 
 
 def user_roles(user) -> set[str]:

@@ -173,6 +173,14 @@ EMAIL_SETTINGS = load_email_url(EMAIL_URL)
 # Japanese carriers cap a long SMS at 660 characters; preflight warns above this.
 SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 660, minimum=1, maximum=1600)
 
+# --- Audiences ----------------------------------------------------------------------------------
+# Region for phone numbers written without a country code (E.164 through phonenumbers).
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "JP").upper()
+# Uploads larger than this are refused before any work (bytes; 1 GiB by default).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
+# Where uploaded CSV files wait for their import task.
+IMPORT_DIR = VAR_DIR / "imports"
+
 # --- Audit --------------------------------------------------------------------------------------
 # Events younger than this are left out of a seal: a transaction that allocated a lower id may
 # still be committing.

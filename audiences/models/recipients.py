@@ -1,0 +1,69 @@
+"""Recipients and the lists they belong to."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from .choices import PhoneType
+
+
+class AudienceList(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True, default="", help_text="username")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Recipient(models.Model):
+    """One customer. ``external_id`` is the core system's customer number and the import key."""
+
+    id = models.BigAutoField(primary_key=True)
+    external_id = models.CharField(max_length=128, unique=True)
+    name = models.CharField(max_length=300, blank=True, default="")
+    email = models.CharField(max_length=320, blank=True, default="", help_text="as given, trimmed")
+    # Lower-cased copy: addresses are compared case-insensitively (suppressions, search) via an index.
+    email_normalized = models.CharField(max_length=320, blank=True, default="", db_index=True)
+    phone = models.CharField(max_length=20, blank=True, default="", db_index=True, help_text="E.164, '' if none")
+    phone_type = models.CharField(max_length=16, choices=PhoneType.choices, default=PhoneType.UNKNOWN)
+    attributes = models.JSONField(default=dict, blank=True, help_text="every other CSV column; merge fields")
+    lists = models.ManyToManyField(AudienceList, through="Membership", related_name="recipients", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    last_import = models.ForeignKey(
+        "audiences.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip()
+        self.email_normalized = self.email.lower()
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    """An explicit through table so imports can insert and delete memberships in bulk (or by COPY)."""
+
+    id = models.BigAutoField(primary_key=True)
+    audience_list = models.ForeignKey(AudienceList, on_delete=models.CASCADE, related_name="memberships")
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="memberships")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audience_list", "recipient"], name="aud_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} in {self.audience_list_id}"

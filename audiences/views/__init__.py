@@ -1,0 +1,1 @@
+"""Pages of the audiences app, one module per area."""
