@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "notify_console.middleware.CurrentRequestMiddleware",
+    # After authentication: records every state-changing request by a person (the 操作ログ).
+    "audit.oplog.OperationLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -185,6 +187,8 @@ IMPORT_DIR = VAR_DIR / "imports"
 # Events younger than this are left out of a seal: a transaction that allocated a lower id may
 # still be committing.
 AUDIT_SEAL_DELAY_S = env_int("AUDIT_SEAL_DELAY_S", 30, minimum=0)
+# URL names whose GET shows a recipient's personal data; each view is recorded in the operation log.
+AUDIT_PERSONAL_DATA_VIEWS = env_list("AUDIT_PERSONAL_DATA_VIEWS", ["audiences:recipient"])
 
 LOGGING = {
     "version": 1,
