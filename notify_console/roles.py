@@ -20,7 +20,11 @@ ROLES = (OPERATOR, APPROVER, AUDITOR, ADMIN)
 ANY_ROLE = ROLES
 
 # url names reachable without any role (authentication, health, signed public links).
-PUBLIC_VIEWS = {"login", "logout", "healthz", "set_language", "home", "unsubscribe"}
+PUBLIC_VIEWS = {
+    "login", "logout", "healthz", "set_language", "home", "unsubscribe",
+    # Provider webhooks (channels): protected by X-Twilio-Signature / the HMAC webhook signature.
+    "hook_twilio_status", "hook_twilio_inbound", "hook_email_events",
+}
 
 
 def user_roles(user) -> set[str]:

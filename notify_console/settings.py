@@ -174,6 +174,27 @@ EMAIL_URL = env_str("EMAIL_URL", "")
 EMAIL_SETTINGS = load_email_url(EMAIL_URL)
 # Japanese carriers cap a long SMS at 660 characters; preflight warns above this.
 SMS_MAX_CHARS = env_int("SMS_MAX_CHARS", 660, minimum=1, maximum=1600)
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Notify Console <notify@localhost>")
+# VERP base for the envelope sender: bounces@mail.example.jp → bounces+<delivery id>@mail.example.jp.
+EMAIL_BOUNCE_ADDRESS = env_str("EMAIL_BOUNCE_ADDRESS", "")
+# DKIM signing: all three or none; RSA keys under 2048 bits stop start-up.
+DKIM_DOMAIN = env_str("DKIM_DOMAIN", "")
+DKIM_SELECTOR = env_str("DKIM_SELECTOR", "")
+DKIM_PRIVATE_KEY_FILE = env_str("DKIM_PRIVATE_KEY_FILE", "")
+# outbox (dev default), memory (tests) or twilio; a new provider adds a line to channels/adapters/__init__.py.
+SMS_BACKEND = env_str("SMS_BACKEND", "outbox")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env_str("TWILIO_FROM", "")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+TWILIO_TIMEOUT_S = env_int("TWILIO_TIMEOUT_S", 10, minimum=1, maximum=120)
+# Shared send throttle per channel (messages/second over all workers; 0 = unlimited).
+EMAIL_RATE_PER_S = env_int("EMAIL_RATE_PER_S", 0, minimum=0)
+SMS_RATE_PER_S = env_int("SMS_RATE_PER_S", 0, minimum=0)
+# Signed email-event webhook (bounces, complaints): HMAC-SHA256 key, accepted clock skew, body limit.
+WEBHOOK_SECRET = env_str("WEBHOOK_SECRET", "")
+WEBHOOK_MAX_AGE_S = env_int("WEBHOOK_MAX_AGE_S", 300, minimum=1)
+WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
 
 # --- Audiences ----------------------------------------------------------------------------------
 # Region for phone numbers written without a country code (E.164 through phonenumbers).

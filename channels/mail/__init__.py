@@ -1,0 +1,1 @@
+"""Email wire format: a fast MIME builder, DKIM signing, VERP addresses and SMTP/DSN status codes."""
