@@ -39,7 +39,8 @@ def _items(params: Mapping[str, str | list[str]] | Iterable[tuple[str, str]]) ->
 
 def compute_signature(url: str, params, auth_token: str) -> str:
     """``params``: a mapping (values may be lists, as in a QueryDict's ``lists()``) or (name, value) pairs."""
-    payload = url + "".join(k + v for k, v in sorted(_items(params)))
+    # Names sorted, and a repeated name's values sorted and de-duplicated, as Twilio's own libraries do.
+    payload = url + "".join(k + v for k, v in sorted(set(_items(params))))
     digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 

@@ -92,7 +92,7 @@ def build(message: OutgoingMessage, options: MailOptions) -> BuiltMessage:
     ]
     unsubscribe = [f"<{u}>" for u in (message.list_unsubscribe_url, message.list_unsubscribe_mailto) if u]
     if unsubscribe:
-        value = ", ".join(unsubscribe)
+        value = ",\r\n ".join(unsubscribe)  # folded: each URL may be long
         if not value.isascii():
             raise HeaderError("List-Unsubscribe URLs must be ASCII")
         headers.append((b"List-Unsubscribe", value.encode()))

@@ -13,7 +13,7 @@ from email.utils import formatdate, parseaddr
 from functools import lru_cache
 
 _PREFIX, _SUFFIX = "=?UTF-8?B?", "?="
-_WORD_BYTES = 45  # 45 bytes → 60 base64 chars; with "=?UTF-8?B?" and "?=" a word is 72 ≤ 75 (RFC 2047)
+_WORD_BYTES = 39  # → 52 base64 chars, a 64-char word: ≤ 75 (RFC 2047) and "Subject: " + word ≤ 78 (RFC 5322)
 _ATEXT_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]+$")
 

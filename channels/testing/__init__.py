@@ -1,0 +1,1 @@
+"""Stand-ins for providers, shared by tests and benchmarks (never used by the running product)."""
