@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from notify_console.roles import NAVIGATION, ROLES
 from tests.conftest import PASSWORD
@@ -12,8 +12,17 @@ from tests.e2e.conftest import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _existing_pages():
+    """NAVIGATION entries whose page exists (the base layout hides the others)."""
+    for name, _label, allowed in NAVIGATION:
+        try:
+            yield name, reverse(name), allowed
+        except NoReverseMatch:
+            continue
+
+
 def _expected(role: str) -> set[str]:
-    return {name for name, _label, allowed in NAVIGATION if role in allowed}
+    return {name for name, _url, allowed in _existing_pages() if role in allowed}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -25,9 +34,9 @@ def test_each_role_sees_only_its_navigation(role, live_server, page, make_user, 
     assert page.locator(".who").get_attribute("data-roles") == role
     screenshot(role)
     # What the navigation hides is refused on the server too.
-    for name, _label, allowed in NAVIGATION:
+    for name, url, allowed in _existing_pages():
         if role not in allowed:
-            response = page.goto(live_server.url + reverse(name))
+            response = page.goto(live_server.url + url)
             assert response.status == 403 or "/admin/login/" in page.url, f"{role} reached {name}"
 
 
