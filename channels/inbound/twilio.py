@@ -23,7 +23,7 @@ from .events import DeliveryReceipt, InboundReply, OptIn, OptOut
 OPT_OUT_KEYWORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "停止", "配信停止"}
 OPT_IN_KEYWORDS = {"START", "UNSTOP", "再開", "配信再開"}
 # A polite tail still means the keyword: 停止してください, 配信停止希望, STOP PLEASE.
-_POLITE_TAIL = re.compile(r"(してください|して下さい|をお願いします|お願いします|希望|PLEASE)$")
+_POLITE_TAIL = re.compile(r"(してください|して下さい|をお願いします|お願いします|を希望|希望|PLEASE)$")
 _PUNCTUATION = re.compile(r"[\s。、．，.,!！?？・「」『』()（）]+")
 
 

@@ -47,6 +47,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.owner._lock:
+            self.server.owner.connections += 1
+
     def _reply(self, status: int, payload: dict, headers: dict | None = None) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
@@ -142,6 +147,7 @@ class TwilioStandIn:
             self.messages: list[dict] = []
             self.arrivals: list[float] = []
             self.requests = 0
+            self.connections = 0
             self._next: list[Scripted] = []
             self._numbers: dict[str, Scripted] = {}
 
