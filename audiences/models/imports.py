@@ -50,6 +50,7 @@ class ImportJob(models.Model):
     error_code = models.CharField(max_length=64, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
     task_id = models.CharField(max_length=64, blank=True, default="")
+    language = models.CharField(max_length=8, blank=True, default="", help_text="for the rows' messages")
     created_by = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -25,23 +25,33 @@ class Recipient(models.Model):
     """One customer. ``external_id`` is the core system's customer number and the import key."""
 
     id = models.BigAutoField(primary_key=True)
-    external_id = models.CharField(max_length=128, unique=True)
+    external_id = models.CharField(max_length=128)
     name = models.CharField(max_length=300, blank=True, default="")
     email = models.CharField(max_length=320, blank=True, default="", help_text="as given, trimmed")
     # Lower-cased copy: addresses are compared case-insensitively (suppressions, search) via an index.
-    email_normalized = models.CharField(max_length=320, blank=True, default="", db_index=True)
-    phone = models.CharField(max_length=20, blank=True, default="", db_index=True, help_text="E.164, '' if none")
+    email_normalized = models.CharField(max_length=320, blank=True, default="")
+    phone = models.CharField(max_length=20, blank=True, default="", help_text="E.164, '' if none")
     phone_type = models.CharField(max_length=16, choices=PhoneType.choices, default=PhoneType.UNKNOWN)
     attributes = models.JSONField(default=dict, blank=True, help_text="every other CSV column; merge fields")
     lists = models.ManyToManyField(AudienceList, through="Membership", related_name="recipients", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # No database constraint or index: a million-row import would pay a foreign-key check and an
+    # index entry per row for a column that is only ever read from the recipient's side.
     last_import = models.ForeignKey(
-        "audiences.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "audiences.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_constraint=False, db_index=False,
     )
 
     class Meta:
         ordering = ["id"]
+        # Plain indexes and constraints rather than unique=/db_index=: on PostgreSQL those add a second
+        # varchar_pattern_ops index per column, which doubles the index work of every imported row.
+        constraints = [models.UniqueConstraint(fields=["external_id"], name="aud_recipient_external_id")]
+        indexes = [
+            models.Index(fields=["email_normalized"], name="aud_recipient_email"),
+            models.Index(fields=["phone"], name="aud_recipient_phone"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.name}".strip()
@@ -56,7 +66,10 @@ class Membership(models.Model):
     """An explicit through table so imports can insert and delete memberships in bulk (or by COPY)."""
 
     id = models.BigAutoField(primary_key=True)
-    audience_list = models.ForeignKey(AudienceList, on_delete=models.CASCADE, related_name="memberships")
+    # The unique (audience_list, recipient) index serves lookups by list; no second index.
+    audience_list = models.ForeignKey(
+        AudienceList, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="memberships")
     added_at = models.DateTimeField(default=timezone.now)
 

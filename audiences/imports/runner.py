@@ -1,0 +1,231 @@
+"""Run one import job: detect, parse in a thread, stage, merge in one transaction, account for every record.
+
+The parser thread does the Python work (CSV, validation, COPY encoding) while this thread hands each
+chunk to the database; the GIL is released while the database works, so the two overlap on two
+cores. Memory stays flat: at most ``QUEUE_CHUNKS`` chunks of ``CHUNK_ROWS`` rows are in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+
+from audit.services import record
+
+from ..models import ImportIssue, ImportJob
+from .detect import FileProblem, detect_delimiter, detect_encoding
+from .headers import Columns, map_columns
+from .parse import WARNING, RowValidator
+from .writer_sqlite import writer_for
+
+log = logging.getLogger(__name__)
+CHUNK_ROWS = 20_000
+QUEUE_CHUNKS = 3
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+class Cancelled(Exception):
+    pass
+
+
+@dataclass
+class Chunk:
+    payload: object
+    issues: list
+    records: int = 0
+    blank: int = 0
+    rejected: int = 0
+    bytes_done: int = 0
+
+
+@dataclass
+class Totals:
+    records: int = 0
+    blank: int = 0
+    rejected: int = 0
+    staged: int = 0
+    warnings: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _read_header(path: Path, encoding: str) -> tuple[str, list[str]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        first = handle.readline()
+    delimiter = detect_delimiter(first)
+    with path.open(encoding=encoding, newline="") as handle:
+        header = next(csv.reader(handle, delimiter=delimiter), [])
+    return delimiter, header
+
+
+def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator, writer, language: str,
+             out: queue.Queue, stop: threading.Event) -> None:
+    try:
+        with translation.override(language or settings.LANGUAGE_CODE), \
+                path.open(encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            next(reader, None)
+            last_line = reader.line_num
+            validate, is_blank = validator.validate, validator.is_blank
+            staged, issues = [], []
+            chunk = Chunk(None, [])
+            for row in reader:
+                line = last_line + 1
+                last_line = reader.line_num
+                chunk.records += 1
+                if is_blank(row):
+                    chunk.blank += 1
+                else:
+                    row_staged, row_issues = validate(row, line)
+                    if row_staged is None:
+                        chunk.rejected += 1
+                    else:
+                        staged.append(row_staged)
+                    if row_issues:
+                        issues.extend(row_issues)
+                if chunk.records >= CHUNK_ROWS:
+                    chunk.payload, chunk.issues = writer.encode(staged), issues
+                    chunk.bytes_done = handle.buffer.tell()
+                    out.put((chunk, len(staged)))
+                    if stop.is_set():
+                        return
+                    staged, issues, chunk = [], [], Chunk(None, [])
+            chunk.payload, chunk.issues = writer.encode(staged), issues
+            chunk.bytes_done = path.stat().st_size
+            out.put((chunk, len(staged)))
+        out.put(None)
+    except BaseException as exc:  # handed to the consuming thread, which fails the job
+        out.put(exc)
+
+
+def _progress(job: ImportJob, totals: Totals, bytes_done: int) -> bool:
+    """Write progress; True when someone asked to cancel."""
+    ImportJob.objects.filter(pk=job.pk).update(rows_done=totals.records, bytes_done=bytes_done)
+    return ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+
+def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: Columns, writer) -> Totals:
+    validator = RowValidator(columns, settings.PHONE_DEFAULT_REGION)
+    out: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
+    stop = threading.Event()
+    thread = threading.Thread(target=_produce, name=f"import-{job.pk}-parser", daemon=True,
+                              args=(path, encoding, delimiter, validator, writer, job.language, out, stop))
+    totals = Totals()
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            chunk, staged = item
+            writer.write(chunk.payload)
+            if chunk.issues:
+                ImportIssue.objects.bulk_create(
+                    [ImportIssue(job=job, line=i.line, severity=i.severity, code=i.code, message=i.message,
+                                 values=i.values) for i in chunk.issues],
+                    batch_size=1000,
+                )
+            totals.records += chunk.records
+            totals.blank += chunk.blank
+            totals.rejected += chunk.rejected
+            totals.staged += staged
+            if _progress(job, totals, chunk.bytes_done):
+                raise Cancelled()
+    except BaseException:
+        stop.set()
+        while thread.is_alive():  # let the parser see the flag instead of blocking on a full queue
+            with contextlib.suppress(queue.Empty):
+                out.get(timeout=0.1)
+        raise
+    thread.join()
+    return totals
+
+
+def _finish(job: ImportJob, status: str, *, code: str = "", message: str = "", **counts) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, finished_at=timezone.now(), error_code=code, error_message=message[:2000], **counts
+    )
+
+
+def _discard_upload(path: Path) -> None:
+    """Uploaded copies are deleted once imported; a file given to the CLI is the operator's own."""
+    try:
+        if path.resolve().parent == Path(settings.IMPORT_DIR).resolve():
+            path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not delete %s", path)
+
+
+def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
+    """Run a pending job to completion (or failure/cancellation); returns the refreshed job."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("audience_list").get(pk=job_id)
+    if not claimed:
+        return job  # already run, running, or cancelled before it started: a redelivered task does nothing
+    who = actor or job.created_by or "system:import"
+    path = Path(job.stored_path)
+    writer = writer_for(job)
+    started = time.monotonic()
+    try:
+        detected = detect_encoding(path, job.encoding_requested)
+        delimiter, header = _read_header(path, detected.encoding)
+        columns = map_columns(header)
+        ImportJob.objects.filter(pk=job.pk).update(
+            encoding=detected.label, delimiter=delimiter, rows_total=max(detected.line_breaks - 1, 0)
+        )
+        writer.create()
+        totals = _stage(job, path, detected.encoding, delimiter, columns, writer)
+        writer.prepare_merge()
+        with transaction.atomic():
+            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                raise Cancelled()
+            result = writer.merge(columns)
+            rejected = totals.rejected + result.duplicates
+            if result.created + result.updated + rejected + totals.blank != totals.records:
+                raise RuntimeError(
+                    f"accounting mismatch: created {result.created} + updated {result.updated} + rejected "
+                    f"{rejected} + blank {totals.blank} != records {totals.records}"
+                )
+            warnings = ImportIssue.objects.filter(job=job, severity=WARNING).count()
+            counts = {"records": totals.records, "created": result.created, "updated": result.updated,
+                      "rejected": rejected, "blank": totals.blank, "warnings": warnings, "removed": result.removed}
+            _finish(job, ImportJob.Status.COMPLETED, rows_done=totals.records, rows_total=totals.records,
+                    bytes_done=F("size_bytes"), **counts)
+            record(action="import.completed", actor=who, obj=job, outcome="completed",
+                   details={"list": job.audience_list.name, "list_id": job.audience_list_id, "mode": job.mode,
+                            "file": job.original_filename, "encoding": detected.label,
+                            "seconds": round(time.monotonic() - started, 3), **counts})
+    except Cancelled:
+        _finish(job, ImportJob.Status.CANCELLED)
+        record(action="import.cancelled", actor=who, obj=job, outcome="cancelled",
+               details={"list": job.audience_list.name, "file": job.original_filename})
+    except FileProblem as problem:
+        _finish(job, ImportJob.Status.FAILED, code=problem.code, message=problem.message)
+        record(action="import.failed", actor=who, obj=job, outcome="failed",
+               details={"code": problem.code, "list": job.audience_list.name, "file": job.original_filename})
+    except Exception as exc:
+        log.exception("import %s failed", job.pk)
+        _finish(job, ImportJob.Status.FAILED, code="import.error", message=f"{type(exc).__name__}: {exc}")
+        record(action="import.failed", actor=who, obj=job, outcome="failed",
+               details={"code": "import.error", "error": str(exc)[:500], "list": job.audience_list.name,
+                        "file": job.original_filename})
+    finally:
+        writer.drop()
+        _discard_upload(path)
+    job.refresh_from_db()
+    return job
+
