@@ -90,7 +90,8 @@ class TwilioAdapter(Adapter):
             form["StatusCallback"] = self.callback_base + quote(message.message_id)
         self.open()
         try:
-            self._conn.request("POST", self._path, body=urlencode(form), headers=self._headers)
+            # bytes, so http.client sends headers and body in one segment (no Nagle/delayed-ACK stall)
+            self._conn.request("POST", self._path, body=urlencode(form).encode("ascii"), headers=self._headers)
             response = self._conn.getresponse()
             body = response.read()
         except (OSError, http.client.HTTPException) as exc:

@@ -42,6 +42,7 @@ class Scripted:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # headers and body are two writes: Nagle + delayed ACK would add 40 ms
     server: _Server
 
     def log_message(self, *args) -> None:  # quiet
