@@ -1,0 +1,8 @@
+"""Campaigns' models, one module per concern; import them from ``campaigns.models``."""
+
+from .campaigns import Approval, Campaign, TestSend
+from .deliveries import Delivery
+from .senders import ProhibitedWord, Sender
+from .templates import Template, TemplateVersion
+
+__all__ = ["Approval", "Campaign", "Delivery", "ProhibitedWord", "Sender", "Template", "TemplateVersion", "TestSend"]
