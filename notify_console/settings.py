@@ -204,6 +204,21 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 
+# --- Campaigns ----------------------------------------------------------------------------------
+# Approvals a campaign needs from people other than its authors (2 = dual control / 二重承認).
+APPROVALS_REQUIRED = env_int("APPROVALS_REQUIRED", 1, minimum=1, maximum=5)
+# Links in messages must point here (subdomains included); PUBLIC_BASE_URL's host is always allowed.
+ALLOWED_LINK_DOMAINS = env_list("ALLOWED_LINK_DOMAINS", [])
+# Some banks send SMS without any link so that a link "from the bank" is itself a sign of phishing.
+SMS_LINKS_FORBIDDEN = env_bool("SMS_LINKS_FORBIDDEN", False)
+SMS_COST_PER_SEGMENT_YEN = env_int("SMS_COST_PER_SEGMENT_YEN", 8, minimum=0)
+# The highest throttle (messages/second) a campaign may ask for, per channel.
+CAMPAIGN_MAX_EMAIL_PER_S = env_int("CAMPAIGN_MAX_EMAIL_PER_S", 1000, minimum=1)
+CAMPAIGN_MAX_SMS_PER_S = env_int("CAMPAIGN_MAX_SMS_PER_S", 100, minimum=1)
+# A message template that renders more than this (or takes longer) fails instead of hanging a worker.
+RENDER_MAX_OUTPUT_CHARS = env_int("RENDER_MAX_OUTPUT_CHARS", 200_000, minimum=1000)
+RENDER_TIMEOUT_MS = env_int("RENDER_TIMEOUT_MS", 1000, minimum=10)
+
 # --- Audit --------------------------------------------------------------------------------------
 # Events younger than this are left out of a seal: a transaction that allocated a lower id may
 # still be committing.

@@ -153,7 +153,8 @@ def _value(recipient, name: str, default=""):
 
 def recipient_context(recipient, *, sender: Mapping | None = None, unsubscribe_url: str = "") -> dict:
     """The variables a template sees for one recipient (a ``Recipient`` or a dict of its values)."""
-    context = dict(_value(recipient, "attributes", None) or {})
+    # A JSON null is a missing field (preflight counts it so), not the text "None".
+    context = {k: v for k, v in (_value(recipient, "attributes", None) or {}).items() if v is not None}
     for name in BUILTIN_FIELDS:
         value = _value(recipient, name, "")
         context[name] = "" if value is None else value
