@@ -22,6 +22,7 @@ import base64
 import contextlib
 import itertools
 import json
+import sys
 import threading
 import time
 import urllib.request
@@ -105,6 +106,11 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
     owner: TwilioStandIn
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # a client that timed out and left: expected
+            return
+        super().handle_error(request, client_address)
 
 
 class TwilioStandIn:
