@@ -212,3 +212,35 @@ def test_without_verp_the_returned_message_id_names_the_delivery():
 
 def test_an_ordinary_message_is_not_a_dsn():
     assert parse_dsn(b"From: a@b.jp\r\nSubject: hi\r\n\r\nhello\r\n") == []
+
+
+def test_receive_bounce_hands_a_piped_dsn_to_the_handler(monkeypatch, capsys):
+    import io
+    import sys
+
+    from django.core.management import call_command
+
+    from channels.inbound import handlers
+
+    events = []
+    monkeypatch.setattr(handlers, "_handlers", [events.append])
+    raw = DSN.format(status="5.1.1").encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    call_command("receive_bounce")
+    assert [(b.message_id, b.kind, b.suppression) for b in events] == [("dlv-42", "hard", "hard_bounce")]
+    assert "hard bounce 5.1.1 for delivery dlv-42" in capsys.readouterr().out
+
+
+def test_receive_bounce_asks_the_mta_to_retry_without_a_handler(monkeypatch):
+    import io
+    import sys
+
+    from django.core.management import call_command
+
+    from channels.inbound import handlers
+
+    monkeypatch.setattr(handlers, "_handlers", [])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DSN.format(status="5.1.1").encode())))
+    with pytest.raises(SystemExit) as info:
+        call_command("receive_bounce")
+    assert info.value.code == 75
