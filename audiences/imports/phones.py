@@ -4,9 +4,10 @@
 import. Japanese numbers written domestically (``090-1234-5678``, ``03 1234 5678``, full-width
 digits) or as ``+81…`` take a fast path: strip separators, drop the national prefix, and classify the
 national number with the *same* metadata patterns, in the same order, that ``phonenumbers`` uses
-(its ``_number_type_helper``). Anything else, and any number the fast path finds invalid, goes to
-``phonenumbers`` itself, so the fast path can only ever agree with it (tests/audiences/test_phones.py
-checks that over many generated numbers).
+(its ``_number_type_helper``). Every Japanese pattern is decided by the first three digits and the
+length, so the answer is memoised per (first four digits, length). ``010…`` is Japan's
+international call prefix (``010 1 212…`` dials New York), so it is left to ``phonenumbers``, as is
+anything else; tests/audiences/test_phones.py proves both paths agree over many generated numbers.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ _SEPARATORS = " \t\u3000-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d\
 _TRANSLATE = {ord(c): None for c in _SEPARATORS}
 _TRANSLATE.update({0xFF10 + i: ord("0") + i for i in range(10)})  # full-width digits
 _TRANSLATE[0xFF0B] = ord("+")  # full-width plus
-_JP_DOMESTIC = re.compile(r"0([1-9]\d{8,9})")
-_JP_INTERNATIONAL = re.compile(r"\+81([1-9]\d{8,9})")
 
 _TYPES = {
     PhoneNumberType.MOBILE: "mobile",
@@ -44,6 +43,9 @@ class Phone:
 def clean(raw: str) -> str:
     """Full-width digits to ASCII, separators removed."""
     return raw.translate(_TRANSLATE)
+
+
+_TYPE_NAMES = _TYPES
 
 
 def _type_name(number_type: int) -> str:
@@ -96,6 +98,17 @@ def _jp_type(national: str) -> int:
     return PhoneNumberType.UNKNOWN
 
 
+_MEMO: dict[tuple[str, int], int] = {}
+
+
+def _jp_type_fast(national: str) -> int:
+    key = (national[:4], len(national))
+    found = _MEMO.get(key)
+    if found is None:
+        found = _MEMO[key] = _jp_type(national)
+    return found
+
+
 def parse_phone_slow(text: str, region: str) -> Phone | None:
     """``phonenumbers`` only: the reference the fast path must agree with."""
     try:
@@ -108,16 +121,34 @@ def parse_phone_slow(text: str, region: str) -> Phone | None:
     return Phone(e164, _type_name(phonenumbers.number_type(number)))
 
 
+def _national_jp(text: str, region: str) -> str | None:
+    """The national significant number when ``text`` is plainly Japanese, else None."""
+    if text[:3] == "+81":
+        national = text[3:]
+    elif region == "JP" and text[:1] == "0" and text[:3] != "010":
+        national = text[1:]
+    else:
+        return None
+    if 9 <= len(national) <= 10 and national.isdigit() and national.isascii() and national[0] != "0":
+        return national
+    return None
+
+
 def parse_phone(raw: str, region: str | None = None) -> Phone | None:
     """E.164 and type of ``raw``, or None when it is not a valid number."""
-    text = clean(raw)
+    if raw.isascii():
+        text = raw if raw.isdigit() else raw.replace("-", "").replace(" ", "")
+        if not text.isdigit() and text[:1] != "+" or text[:1] == "+" and not text[1:].isdigit():
+            text = text.translate(_TRANSLATE)
+    else:
+        text = raw.translate(_TRANSLATE)
     if not text:
         return None
     region = region or settings.PHONE_DEFAULT_REGION
-    match = _JP_INTERNATIONAL.fullmatch(text) or (region == "JP" and _JP_DOMESTIC.fullmatch(text))
-    if match:
-        national = match.group(1)
-        number_type = _jp_type(national)
-        if number_type != PhoneNumberType.UNKNOWN:
-            return Phone("+81" + national, _type_name(number_type))
+    national = _national_jp(text, region)
+    if national is not None:
+        number_type = _jp_type_fast(national)
+        if number_type == PhoneNumberType.UNKNOWN:
+            return None
+        return Phone("+81" + national, _TYPE_NAMES.get(number_type, "other"))
     return parse_phone_slow(text, region)

@@ -185,7 +185,8 @@ def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
         delimiter, header = _read_header(path, detected.encoding)
         columns = map_columns(header)
         ImportJob.objects.filter(pk=job.pk).update(
-            encoding=detected.label, delimiter=delimiter, rows_total=max(detected.line_breaks - 1, 0)
+            encoding=detected.label, delimiter=delimiter, rows_total=max(detected.line_breaks - 1, 0),
+            headers=columns.headers,
         )
         writer.create()
         totals = _stage(job, path, detected.encoding, delimiter, columns, writer)

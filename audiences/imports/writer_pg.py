@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db import connection
 
 from .writer_base import COLUMNS, StagingWriter
-
-# Anything that needs escaping in COPY's text format, or that json.dumps escapes with a backslash.
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]').search
 
 
 def _escape(value: str) -> str:
@@ -21,19 +16,20 @@ class PostgresWriter(StagingWriter):
     json_type = "jsonb"
 
     def encode(self, rows: list[tuple]) -> bytes:
+        """COPY text format; rows the validator marked clean need no escaping at all."""
         out = []
         append = out.append
         for (line, ext, name, name_set, email, email_norm, email_set, email_raw, phone, phone_type, phone_set,
-             phone_raw, attrs) in rows:
-            text = f"{line}\t{ext}\t{name}\t{'t' if name_set else 'f'}\t{email}\t{email_norm}\t" \
-                   f"{'t' if email_set else 'f'}\t{email_raw}\t{phone}\t{phone_type}\t{'t' if phone_set else 'f'}\t" \
-                   f"{phone_raw}\t{attrs}"
-            if _NEEDS_ESCAPE(ext + name + email_raw + phone_raw + attrs):
-                text = "\t".join((str(line), _escape(ext), _escape(name), "t" if name_set else "f", _escape(email),
+             phone_raw, attrs, clean) in rows:
+            if clean:
+                append(f"{line}\t{ext}\t{name}\t{'t' if name_set else 'f'}\t{email}\t{email_norm}\t"
+                       f"{'t' if email_set else 'f'}\t{email_raw}\t{phone}\t{phone_type}\t"
+                       f"{'t' if phone_set else 'f'}\t{phone_raw}\t{attrs}")
+            else:
+                append("\t".join((str(line), _escape(ext), _escape(name), "t" if name_set else "f", _escape(email),
                                   _escape(email_norm), "t" if email_set else "f", _escape(email_raw), phone,
-                                  phone_type, "t" if phone_set else "f", _escape(phone_raw), _escape(attrs)))
-            append(text)
-        out.append("")
+                                  phone_type, "t" if phone_set else "f", _escape(phone_raw), _escape(attrs))))
+        append("")
         return "\n".join(out).encode("utf-8")
 
     def write(self, payload: bytes) -> None:

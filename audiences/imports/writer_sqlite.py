@@ -11,7 +11,7 @@ class SqliteWriter(StagingWriter):
     bool_type = "integer"
 
     def encode(self, rows: list[tuple]) -> list[tuple]:
-        return rows
+        return [row[:-1] for row in rows]  # drop the "clean" flag, which only COPY needs
 
     def write(self, payload: list[tuple]) -> None:
         marks = ", ".join(["%s"] * len(COLUMNS))

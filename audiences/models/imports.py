@@ -33,6 +33,7 @@ class ImportJob(models.Model):
     encoding_requested = models.CharField(max_length=16, default="auto")
     encoding = models.CharField(max_length=16, blank=True, default="", help_text="detected or forced")
     delimiter = models.CharField(max_length=4, blank=True, default="")
+    headers = models.JSONField(default=list, blank=True, help_text="the file's header row, for the error report")
     # Progress: bytes are exact from the start, rows are counted as they go; rows_total is an
     # estimate (line count) until the job finishes, then the exact number of data records.
     bytes_done = models.BigIntegerField(default=0)
