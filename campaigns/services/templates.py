@@ -67,3 +67,14 @@ def _add_version(template: Template, *, user, parts: dict[str, str], note: str) 
         )
     except IntegrityError:
         raise CampaignError("template.concurrent_edit", _("Someone saved this template at the same time; retry."))
+
+
+@transaction.atomic
+def template_archive(*, template: Template, user, request=None) -> Template:
+    """Hide a template from new campaigns; its versions stay for the campaigns that used them."""
+    template = Template.objects.select_for_update().get(pk=template.pk)
+    if not template.archived:
+        template.archived = True
+        template.save(update_fields=["archived"])
+        record(action="template.archived", user=user, request=request, obj=template)
+    return template
