@@ -98,10 +98,9 @@ def _window(days: int) -> tuple[str, str]:
 
 def _text_rule(expr, op: str, value) -> Q:
     """``expr`` is a text expression (a column or an attribute)."""
-    if op == "is_empty":
-        return Q(L.Exact(Coalesce(expr, Value("")), ""))
-    if op == "is_not_empty":
-        return ~Q(L.Exact(Coalesce(expr, Value("")), ""))
+    if op in {"is_empty", "is_not_empty"}:
+        empty = Q(L.Exact(Coalesce(expr, Value(""), output_field=TextField()), ""))
+        return empty if op == "is_empty" else ~empty
     if op in {"equals", "not_equals"}:
         q = Q(L.Exact(expr, _text_values(value)[0]))
     elif op in {"in", "not_in"}:

@@ -13,9 +13,10 @@ from ..selectors import segment_count
 from ._actor import actor_name
 
 
-def segment_create(*, name: str, rules: dict, user: Any = None, request: Any = None, description: str = "") -> Segment:
+def segment_create(*, name: str, rules: dict, user: Any = None, request: Any = None, description: str = "",
+                   actor: str | None = None) -> Segment:
     validate_rules(rules)
-    who = actor_name(user=user, request=request)
+    who = actor_name(actor=actor, user=user, request=request)
     with transaction.atomic():
         segment = Segment.objects.create(
             name=name.strip(), rules=rules, description=description, created_by=who, updated_by=who
@@ -26,8 +27,8 @@ def segment_create(*, name: str, rules: dict, user: Any = None, request: Any = N
 
 
 def segment_update(*, segment: Segment, user: Any = None, request: Any = None, name: str | None = None,
-                   rules: dict | None = None, description: str | None = None) -> Segment:
-    who = actor_name(user=user, request=request)
+                   rules: dict | None = None, description: str | None = None, actor: str | None = None) -> Segment:
+    who = actor_name(actor=actor, user=user, request=request)
     before = {"name": segment.name, "rules": segment.rules, "description": segment.description}
     if rules is not None:
         validate_rules(rules)
@@ -46,8 +47,8 @@ def segment_update(*, segment: Segment, user: Any = None, request: Any = None, n
     return segment
 
 
-def segment_delete(*, segment: Segment, user: Any = None, request: Any = None) -> None:
-    who = actor_name(user=user, request=request)
+def segment_delete(*, segment: Segment, user: Any = None, request: Any = None, actor: str | None = None) -> None:
+    who = actor_name(actor=actor, user=user, request=request)
     with transaction.atomic():
         record(action="segment.deleted", actor=who, request=request, obj=segment,
                details={"name": segment.name, "rules": segment.rules})

@@ -1,0 +1,205 @@
+"""Every import rule, with files generated here in both encodings, asserting the accounting identity."""
+
+from __future__ import annotations
+
+import pytest
+
+from audiences.imports import runner
+from audiences.imports.writer_sqlite import writer_for
+from audiences.models import AudienceList, ImportIssue, ImportJob, Membership, Recipient
+from audit.models import AuditEvent
+
+from .conftest import HEADER_JA, assert_accounted, csv_bytes
+
+pytestmark = pytest.mark.django_db
+ENCODINGS = ["utf-8", "cp932"]
+
+
+def issues(job):
+    return {(i.line, i.code): i for i in ImportIssue.objects.filter(job=job)}
+
+
+@pytest.mark.parametrize("enc", ENCODINGS)
+def test_valid_rows_are_created_with_normalised_contacts(run_csv, enc):
+    job = run_csv([
+        HEADER_JA,
+        ["C001", "山田 太郎", " Taro@Example.CO.JP ", "090-1234-5678", "12000", "2025-07-01"],
+        ["Ｃ００２", "佐藤 ㈱①～髙", "", "０８０－１２３４－５６７８", "0", "2025/07/02"],
+        ["C003", "鈴木", "suzuki@example.jp", "03-1234-5678", "", ""],
+    ], file_encoding=enc)
+    assert_accounted(job)
+    assert (job.records, job.created, job.updated, job.rejected, job.blank, job.warnings) == (3, 3, 0, 0, 0, 0)
+    assert job.encoding == enc
+    taro = Recipient.objects.get(external_id="C001")
+    assert (taro.email, taro.email_normalized, taro.phone, taro.phone_type) == (
+        "Taro@Example.CO.JP", "taro@example.co.jp", "+819012345678", "mobile")
+    assert taro.attributes == {"未払金額": "12000", "支払期日": "2025-07-01"}
+    sato = Recipient.objects.get(external_id="C002")  # full-width customer number folded
+    assert sato.name == "佐藤 ㈱①～髙"  # Excel's characters survive unchanged
+    assert (sato.email, sato.phone, sato.phone_type) == ("", "+818012345678", "mobile")
+    assert Recipient.objects.get(external_id="C003").phone_type == "fixed_line"
+    assert set(Membership.objects.values_list("recipient__external_id", flat=True)) == {"C001", "C002", "C003"}
+    assert Recipient.objects.get(external_id="C001").last_import_id == job.pk
+
+
+@pytest.mark.parametrize("enc", ENCODINGS)
+def test_rejections_warnings_and_blank_lines_are_all_accounted_for(run_csv, enc):
+    job = run_csv([
+        HEADER_JA,                                                     # line 1
+        ["C001", "山田", "taro@example.jp", "090-1234-5678", "1", "x"],  # 2 ok
+        ["", "名無し", "anon@example.jp", "", "", ""],                   # 3 external_id.missing
+        ["C003", "連絡先なし", "", "", "", ""],                          # 4 row.no_contact
+        ["C004", "不正", "not-an-email", "12345", "", ""],               # 5 row.no_contact (both invalid)
+        ["C005", "メール不正", "bad@", "090-2222-3333", "", ""],          # 6 warning email.invalid
+        ["C006", "電話不正", "ok@example.jp", "090-12", "", ""],          # 7 warning phone.invalid
+        ["C007", "列不足"],                                              # 8 row.column_count
+        [],                                                            # 9 blank
+        ["C001", "重複", "dup@example.jp", "", "", ""],                  # 10 row.duplicate_key (first: 2)
+        ["", "", "", "", "", ""],                                      # 11 blank (only separators)
+    ], file_encoding=enc)
+    assert_accounted(job)
+    assert (job.records, job.created, job.rejected, job.blank, job.warnings) == (10, 3, 5, 2, 2)
+    found = issues(job)
+    assert set(found) == {(3, "external_id.missing"), (4, "row.no_contact"), (5, "row.no_contact"),
+                          (6, "email.invalid"), (7, "phone.invalid"), (8, "row.column_count"),
+                          (10, "row.duplicate_key")}
+    assert found[(6, "email.invalid")].severity == "warning"
+    assert found[(8, "row.column_count")].severity == "error"
+    assert "2" in found[(10, "row.duplicate_key")].message  # names the line of the first
+    assert found[(10, "row.duplicate_key")].values[:3] == ["C001", "重複", "dup@example.jp"]
+    assert found[(3, "external_id.missing")].values == ["", "名無し", "anon@example.jp", "", "", ""]
+    c5 = Recipient.objects.get(external_id="C005")
+    assert (c5.email, c5.phone) == ("", "+819022223333")  # imported without the bad field
+    assert Recipient.objects.get(external_id="C001").name == "山田"  # the first occurrence wins
+
+
+def test_quoted_fields_hold_commas_and_line_breaks_and_report_start_lines(run_csv):
+    job = run_csv([
+        ["external_id", "name", "email", "memo"],              # line 1
+        ["A1", "Yamada, Taro", "a1@example.jp", "line one\nline two\nline three"],  # lines 2-4
+        ["A2", "Sato", "bad-email", 'he said "hi"'],           # line 5: no contact
+        ["A3", "Suzuki", "a3@example.jp", "tab\there"],         # line 6
+    ])
+    assert_accounted(job)
+    assert (job.records, job.created, job.rejected) == (3, 2, 1)
+    assert (5, "row.no_contact") in issues(job)
+    a1 = Recipient.objects.get(external_id="A1")
+    assert (a1.name, a1.attributes["memo"]) == ("Yamada, Taro", "line one\nline two\nline three")
+    assert Recipient.objects.get(external_id="A3").attributes["memo"] == "tab\there"
+
+
+def test_tab_separated_with_english_headers_in_any_case(run_csv):
+    job = run_csv([["Customer_ID", "NAME", "Mobile", "Branch"], ["T1", "Tab", "09012345678", "本店"]],
+                  delimiter="\t")
+    assert_accounted(job)
+    r = Recipient.objects.get(external_id="T1")
+    assert (r.name, r.phone, r.attributes) == ("Tab", "+819012345678", {"Branch": "本店"})
+    assert job.delimiter == "\t"
+
+
+@pytest.mark.parametrize(("header", "code"), [
+    (["name", "email"], "file.no_external_id_column"),
+    (["会員番号", "氏名"], "file.no_contact_column"),
+])
+def test_missing_columns_fail_the_whole_file(run_csv, header, code):
+    job = run_csv([header, ["1", "x"]])
+    assert (job.status, job.error_code) == ("failed", code)
+    assert Recipient.objects.count() == 0
+
+
+def test_undecodable_file_fails_with_a_clear_code(run_csv):
+    job = run_csv(raw=b"\xef\xbb\xbfexternal_id,email\r\n1,\x82\xff@example.jp\r\n")
+    assert (job.status, job.error_code) == ("failed", "file.encoding")
+
+
+def test_upsert_updates_existing_recipients_and_keeps_fields_the_file_does_not_carry(run_csv):
+    run_csv([["顧客番号", "氏名", "メール", "電話番号", "支店"],
+             ["U1", "旧姓", "old@example.jp", "090-1111-2222", "本店"]])
+    job = run_csv([["顧客番号", "メール", "ランク"], ["U1", "NEW@example.jp", "gold"],
+                   ["U2", "u2@example.jp", "silver"]], list_name="list-b")
+    assert_accounted(job)
+    assert (job.created, job.updated) == (1, 1)
+    u1 = Recipient.objects.get(external_id="U1")
+    assert (u1.name, u1.email_normalized, u1.phone) == ("旧姓", "new@example.jp", "+819011112222")
+    assert u1.attributes == {"支店": "本店", "ランク": "gold"}  # merged
+    assert set(u1.lists.values_list("name", flat=True)) == {"list-a", "list-b"}
+
+
+def test_replace_makes_the_members_exactly_the_files_valid_rows(run_csv):
+    run_csv([["external_id", "email"], ["R1", "r1@example.jp"], ["R2", "r2@example.jp"], ["R3", "r3@example.jp"]])
+    run_csv([["external_id", "email"], ["R9", "r9@example.jp"]], list_name="other")
+    job = run_csv([["external_id", "email"], ["R2", "r2@example.jp"], ["R4", "r4@example.jp"], ["R5", "bad"]],
+                  mode="replace")
+    assert_accounted(job)
+    assert (job.created, job.updated, job.rejected, job.removed) == (1, 1, 1, 2)
+    members = set(AudienceList.objects.get(name="list-a").recipients.values_list("external_id", flat=True))
+    assert members == {"R2", "R4"}
+    assert Recipient.objects.filter(external_id__in=["R1", "R3"]).count() == 2  # recipients stay, membership goes
+    assert set(AudienceList.objects.get(name="other").recipients.values_list("external_id", flat=True)) == {"R9"}
+
+
+def test_a_failed_import_leaves_the_list_as_it_was(run_csv, monkeypatch):
+    run_csv([["external_id", "email"], ["F1", "f1@example.jp"]])
+    before = list(Recipient.objects.values_list("external_id", "email"))
+    writer_class = type(writer_for(ImportJob(pk=0)))
+
+    def explode(self, now):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer_class, "add_memberships", explode)
+    monkeypatch.setattr(writer_class, "update_existing", lambda self, now: (_ for _ in ()).throw(RuntimeError("x")))
+    job = run_csv([["external_id", "email"], ["F1", "changed@example.jp"], ["F2", "f2@example.jp"]],
+                  mode="replace")
+    assert (job.status, job.error_code) == ("failed", "import.error")
+    assert list(Recipient.objects.values_list("external_id", "email")) == before
+    assert set(AudienceList.objects.get(name="list-a").recipients.values_list("external_id", flat=True)) == {"F1"}
+    assert AuditEvent.objects.filter(action="import.failed", object_id=str(job.pk)).exists()
+
+
+def test_a_cancelled_import_leaves_the_list_as_it_was(db, write_csv, monkeypatch):
+    from audiences.services import import_create
+
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 5)
+    rows = [["external_id", "email"]] + [[f"K{i}", f"k{i}@example.jp"] for i in range(40)]
+    job = import_create(path=write_csv(rows), list_name="cancel-me", actor="tester", queue=False)
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    job = runner.run_import(job.pk)
+    assert job.status == "cancelled"
+    assert Recipient.objects.count() == 0
+    assert AuditEvent.objects.filter(action="import.cancelled", object_id=str(job.pk)).exists()
+
+
+def test_cancelling_a_pending_import_stops_it_before_it_starts(db, write_csv, make_user):
+    from audiences.services import import_cancel, import_create
+
+    job = import_create(path=write_csv([["external_id", "email"], ["P1", "p@example.jp"]]), list_name="p",
+                        actor="tester", queue=False)
+    job = import_cancel(job=job, user=make_user("operator"))
+    assert job.status == "cancelled"
+    assert runner.run_import(job.pk).status == "cancelled"  # a late task does nothing
+    assert Recipient.objects.count() == 0
+
+
+def test_many_rows_across_chunks(run_csv, monkeypatch):
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 7)
+    rows = [HEADER_JA] + [[f"M{i:04d}", f"名前{i}", f"m{i}@example.jp", f"090{i:08d}", str(i), "2025-01-01"]
+                          for i in range(200)]
+    rows[50] = ["M0010", "dup", "x@example.jp", "", "", ""]
+    rows.insert(120, [])
+    job = run_csv(rows)
+    assert_accounted(job)
+    assert (job.records, job.created, job.rejected, job.blank) == (201, 199, 1, 1)
+    assert job.rows_done == job.records == job.rows_total
+
+
+def test_import_writes_audit_events_with_counts(run_csv):
+    job = run_csv([["external_id", "email"], ["E1", "e1@example.jp"], ["E2", "bad"]])
+    created = AuditEvent.objects.get(action="import.created", object_id=str(job.pk))
+    done = AuditEvent.objects.get(action="import.completed", object_id=str(job.pk))
+    assert created.actor == done.actor == "tester"
+    assert (done.details["records"], done.details["created"], done.details["rejected"]) == (2, 1, 1)
+    assert done.details["list"] == "list-a"
+
+
+def test_csv_bytes_helper_writes_cp932():
+    assert csv_bytes([["①"]], encoding="cp932") == "①\r\n".encode("cp932")
