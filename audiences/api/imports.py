@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ..imports.report import error_report_response
@@ -70,7 +70,7 @@ def create_import(request, file: File[UploadedFile], list: Form[str],  # noqa: A
     except ImportInputError as exc:
         return error(413 if exc.code == "file.too_large" else 400, exc.code, exc.message)
     job = ImportJob.objects.select_related("audience_list").get(pk=job.pk)
-    return 202, import_out(job)
+    return Status(202, import_out(job))
 
 
 @router.get("/imports/{import_id}", response=ImportOut, auth=OPERATORS, summary="An import's progress and counts")

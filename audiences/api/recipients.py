@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from ..models import AudienceList, Consent, Recipient
 from ..selectors import RecipientFilter, recipient_page
@@ -109,7 +109,7 @@ def add_consent(request, recipient_id: int, payload: ConsentIn):
                                 user=request.auth, request=request)
     except ValueError as exc:
         return error(400, "consent.invalid", str(exc))
-    return 201, consent
+    return Status(201, consent)
 
 
 @router.post("/consents/{consent_id}/revoke", response=ConsentOut, auth=OPERATORS, summary="Revoke a consent")

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ..models import Segment
 from ..segments import SegmentError
@@ -60,8 +60,8 @@ def segments(request):
 @router.post("/segments", response={201: SegmentOut}, auth=OPERATORS, summary="Create a segment")
 def create_segment(request, payload: SegmentIn):
     try:
-        return 201, segment_create(name=payload.name, rules=payload.rules, description=payload.description,
-                                   user=request.auth, request=request)
+        return Status(201, segment_create(name=payload.name, rules=payload.rules, description=payload.description,
+                                          user=request.auth, request=request))
     except SegmentError as exc:
         return _bad(exc)
     except IntegrityError:
@@ -104,4 +104,4 @@ def update_segment(request, segment_id: int, payload: SegmentPatch):
 @router.delete("/segments/{segment_id}", response={204: None}, auth=OPERATORS, summary="Delete a segment")
 def delete_segment(request, segment_id: int):
     segment_delete(segment=get_object_or_404(Segment, pk=segment_id), user=request.auth, request=request)
-    return 204, None
+    return Status(204, None)

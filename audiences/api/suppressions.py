@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from ..exports import suppression_export_response
@@ -73,7 +73,7 @@ def add_suppression(request, payload: SuppressionIn):
                               user=request.auth, request=request)
     except SuppressionInputError as exc:
         return error(400, exc.code, str(exc))
-    return (201 if row.created_now else 200), row
+    return Status(201 if row.created_now else 200, row)
 
 
 @router.post("/suppressions/bulk", response=BulkOut, auth=OPERATORS,
@@ -96,4 +96,4 @@ def export_suppressions(request):
 def remove_suppression(request, suppression_id: int):
     suppression_remove(suppression=get_object_or_404(Suppression, pk=suppression_id), user=request.auth,
                        request=request)
-    return 204, None
+    return Status(204, None)

@@ -10,7 +10,6 @@ import csv
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
-from django.utils.translation import gettext as _
 
 from audit.csv_safety import neutralise_row
 
@@ -24,7 +23,8 @@ class _Echo:
 
 def error_report_rows(job: ImportJob) -> Iterator[list]:
     headers = list(job.headers or [])
-    yield [_("line"), _("severity"), _("code"), _("message"), *headers]
+    # Stable column names (programs read this file); the messages are in the importing user's language.
+    yield ["line", "severity", "code", "message", *headers]
     issues = ImportIssue.objects.filter(job=job).order_by("line", "id").values_list(
         "line", "severity", "code", "message", "values")
     for line, severity, code, message, values in issues.iterator(chunk_size=2000):
