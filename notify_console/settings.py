@@ -116,6 +116,14 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit", "schedule": env_int("AUDIT_SEAL_EVERY_S", 60, minimum=5)},
+    # Starts due campaigns, materialises released pilots, re-fans out stalled work, finishes campaigns.
+    # A tick that waited in the queue longer than its period is dropped (expires): the next one does its work.
+    "dispatch-tick": {"task": "campaigns.tasks.dispatch_tick", "schedule": env_int("DISPATCH_TICK_S", 2, minimum=1),
+                      "options": {"expires": env_int("DISPATCH_TICK_S", 2, minimum=1) * 5}},
+    # Rows left in "sending" past their lease (a worker died) go back to pending under the same delivery id.
+    "dispatch-reconcile": {"task": "campaigns.tasks.reconcile_deliveries",
+                           "schedule": env_int("SEND_RECONCILE_EVERY_S", 10, minimum=1),
+                           "options": {"expires": env_int("SEND_RECONCILE_EVERY_S", 10, minimum=1) * 3}},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
@@ -218,6 +226,35 @@ CAMPAIGN_MAX_SMS_PER_S = env_int("CAMPAIGN_MAX_SMS_PER_S", 100, minimum=1)
 # A message template that renders more than this (or takes longer) fails instead of hanging a worker.
 RENDER_MAX_OUTPUT_CHARS = env_int("RENDER_MAX_OUTPUT_CHARS", 200_000, minimum=1000)
 RENDER_TIMEOUT_MS = env_int("RENDER_TIMEOUT_MS", 1000, minimum=10)
+
+# --- Delivery (campaigns.dispatch) --------------------------------------------------------------
+# Rows per send_batch task, and per adapter call inside it (state, window and suppression are checked
+# again before every chunk, so pause/cancel and 21:00 take effect within one chunk).
+SEND_BATCH_SIZE = env_int("SEND_BATCH_SIZE", 200, minimum=1, maximum=10_000)
+SEND_CHUNK_SIZE = env_int("SEND_CHUNK_SIZE", 50, minimum=1, maximum=10_000)
+# A claimed row left in "sending" longer than this is reconciled (its worker died). Must exceed the
+# longest chunk: SEND_CHUNK_SIZE × the provider timeout in the worst case. Batches stop claiming new
+# chunks after half of it.
+SEND_LEASE_S = env_int("SEND_LEASE_S", 300, minimum=2)
+# Transient failures retry with exponential backoff and jitter (base × 2^attempt, capped) up to a limit.
+SEND_MAX_ATTEMPTS = env_int("SEND_MAX_ATTEMPTS", 5, minimum=1, maximum=50)
+SEND_RETRY_BASE_S = env_int("SEND_RETRY_BASE_S", 10, minimum=0)
+SEND_RETRY_MAX_S = env_int("SEND_RETRY_MAX_S", 300, minimum=1)
+# Longest a batch waits in the shared throttle for one grant before giving the worker back.
+SEND_THROTTLE_WAIT_S = env_int("SEND_THROTTLE_WAIT_S", 2, minimum=0)
+# A sending campaign with due pending rows and no progress for this long is fanned out again
+# (a lost task, a broker restart, the send window opening): duplicate tasks are harmless.
+SEND_STALL_S = env_int("SEND_STALL_S", 30, minimum=1)
+# Soft bounces (RFC 3463 4.x.x) to one address within 30 days before it is suppressed.
+SOFT_BOUNCE_SUPPRESS_AFTER = env_int("SOFT_BOUNCE_SUPPRESS_AFTER", 3, minimum=1)
+# Complaint rate guard, in basis points of delivered (10 = 0.1 %): warn, then pause the campaign,
+# once at least COMPLAINT_MIN_SAMPLE messages were delivered.
+COMPLAINT_WARN_BP = env_int("COMPLAINT_WARN_BP", 10, minimum=1)
+COMPLAINT_PAUSE_BP = env_int("COMPLAINT_PAUSE_BP", 30, minimum=1)
+COMPLAINT_MIN_SAMPLE = env_int("COMPLAINT_MIN_SAMPLE", 1000, minimum=1)
+# Optional mailto: for List-Unsubscribe next to the https link (e.g. unsubscribe@mail.example.jp);
+# the delivery id goes in the subject.
+EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")
 
 # --- Audit --------------------------------------------------------------------------------------
 # Events younger than this are left out of a seal: a transaction that allocated a lower id may

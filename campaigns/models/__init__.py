@@ -2,7 +2,9 @@
 
 from .campaigns import Approval, Campaign, TestSend
 from .deliveries import Delivery
+from .samples import DeliverySample
 from .senders import ProhibitedWord, Sender
 from .templates import Template, TemplateVersion
 
-__all__ = ["Approval", "Campaign", "Delivery", "ProhibitedWord", "Sender", "Template", "TemplateVersion", "TestSend"]
+__all__ = ["Approval", "Campaign", "Delivery", "DeliverySample", "ProhibitedWord", "Sender", "Template",
+           "TemplateVersion", "TestSend"]

@@ -100,6 +100,17 @@ class Campaign(models.Model):
     count_failed = models.BigIntegerField(default=0)
     count_bounced = models.BigIntegerField(default=0)
     count_skipped = models.BigIntegerField(default=0)
+    count_complaints = models.BigIntegerField(default=0)
+
+    # Dispatch bookkeeping (campaigns.dispatch): when the audience (or the pilot part) became delivery
+    # rows, when the rest after a pilot did, and the last fan-out / batch progress (stall detection).
+    materialised_at = models.DateTimeField(null=True, blank=True)
+    rest_materialised_at = models.DateTimeField(null=True, blank=True)
+    last_fanout_at = models.DateTimeField(null=True, blank=True)
+    last_progress_at = models.DateTimeField(null=True, blank=True)
+    # Set when a batch stopped because of a pause or a closed send window: the next tick in which the
+    # campaign may send fans its pending rows out again.
+    needs_fanout = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-id"]

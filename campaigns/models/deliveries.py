@@ -38,6 +38,7 @@ class Delivery(models.Model):
                                    help_text="a block reason: excluded, no_contact, suppressed.<reason>, ...")
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True, help_text="a 'sending' row past this is reconciled")
+    available_at = models.DateTimeField(null=True, blank=True, help_text="a pending row waits until then (retry)")
     provider_id = models.CharField(max_length=128, blank=True, default="")
     error_code = models.CharField(max_length=64, blank=True, default="")
     error_message = models.TextField(blank=True, default="")
@@ -53,6 +54,9 @@ class Delivery(models.Model):
             models.Index(fields=["campaign", "status", "id"], name="camp_delivery_claim"),
             models.Index(fields=["provider_id"], name="camp_delivery_provider_id",
                          condition=~models.Q(provider_id="")),
+            # The reconciler looks for rows whose lease ran out; only "sending" rows are in this index.
+            models.Index(fields=["lease_until"], name="camp_delivery_lease",
+                         condition=models.Q(status="sending")),
         ]
 
     def __str__(self) -> str:

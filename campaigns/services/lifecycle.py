@@ -42,7 +42,8 @@ _TIMESTAMP = {S.APPROVED: "approved_at", S.SENDING: "started_at", S.PAUSED: "pau
 
 def _locked(campaign: Campaign | int) -> Campaign:
     pk = campaign.pk if isinstance(campaign, Campaign) else campaign
-    return Campaign.objects.select_for_update().select_related("template", "sender", "segment").get(pk=pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to sender/segment.
+    return Campaign.objects.select_for_update(of=("self",)).select_related("template", "sender", "segment").get(pk=pk)
 
 
 def _require(campaign: Campaign, *states: str) -> None:

@@ -1,0 +1,56 @@
+"""Claiming rows for a batch, and giving back the ones it did not send.
+
+A claim moves due ``pending`` rows of one id range to ``sending`` with a lease and counts the attempt,
+in one statement: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent batches take disjoint rows
+without waiting; on SQLite the single writer makes the conditional UPDATE atomic. The lease value is
+also the claim's token: results and releases only touch rows still ``sending`` under that lease, so
+a batch that overran its lease (and whose rows were reconciled and claimed again) cannot overwrite
+the newer claim.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from ..models import Delivery
+from .sql import is_postgres, table, ts
+
+
+def claim(campaign_id: int, first_id: int, last_id: int, *, limit: int, now, lease_until) -> list[int]:
+    """Ids of the rows claimed (at most ``limit``), in id order."""
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
+    sql = (
+        f"UPDATE {table(Delivery)} SET status = 'sending', lease_until = %s, attempts = attempts + 1, "
+        "updated_at = %s WHERE status = 'pending' AND id IN ("
+        f"SELECT id FROM {table(Delivery)} WHERE campaign_id = %s AND status = 'pending' AND id BETWEEN %s AND %s "
+        f"AND (available_at IS NULL OR available_at <= %s) ORDER BY id LIMIT %s {lock}) RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [ts(lease_until), ts(now), campaign_id, first_id, last_id, ts(now), limit])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def release(ids: list[int], *, lease_until, now, attempted: bool = False) -> int:
+    """Back to ``pending`` without an outcome (the batch stopped before sending them: paused, window
+    closed, out of time). ``attempted=False`` also takes back the attempt the claim counted."""
+    if not ids:
+        return 0
+    undo = ", attempts = attempts - 1" if not attempted else ""
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table(Delivery)} SET status = 'pending', lease_until = NULL, updated_at = %s{undo} "
+        f"WHERE status = 'sending' AND lease_until = %s AND id IN ({placeholders})"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [ts(now), ts(lease_until), *ids])
+        return cursor.rowcount
+
+
+def due_pending_exists(campaign_id: int, first_id: int, last_id: int, *, now) -> bool:
+    sql = (
+        f"SELECT 1 FROM {table(Delivery)} WHERE campaign_id = %s AND status = 'pending' AND id BETWEEN %s AND %s "
+        "AND (available_at IS NULL OR available_at <= %s) LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign_id, first_id, last_id, ts(now)])
+        return cursor.fetchone() is not None
