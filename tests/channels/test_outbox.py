@@ -77,7 +77,7 @@ def test_an_sms_is_shown_as_a_bubble_with_its_segment_count(client_for, make_use
     [item] = outbox_list()
     page = client_for(make_user("admin")).get(f"/channels/outbox/{item.name}/").content.decode()
     assert 'data-testid="sms-bubble"' in page
-    assert "Segments: 2" in page or "セグメント数: 2" in page
+    assert "SMS segments: 2" in page or "SMS分割数: 2" in page
 
 
 @pytest.mark.parametrize("name", ["../secret_key", "x", "1-email-../../etc.eml"])
