@@ -31,14 +31,14 @@ def neutralise_row(values: Iterable[Any]) -> list[Any]:
 
 
 def sql_neutralise(expression: str, vendor: str) -> str:
-    """SQL for ``neutralise(<expression>)`` where ``expression`` is a text-valued SQL expression."""
-    if vendor == "postgresql":
-        leaders = ", ".join(["'='", "'+'", "'-'", "'@'", "chr(9)", "chr(13)"])
-        first = f"left({expression}, 1)"
-    elif vendor == "sqlite":
-        leaders = ", ".join(["'='", "'+'", "'-'", "'@'", "char(9)", "char(13)"])
-        first = f"substr({expression}, 1, 1)"
-    else:
+    """SQL for ``neutralise(<expression>)`` where ``expression`` is a text-valued SQL expression.
+
+    Compares the first character's code (``ascii()`` / ``unicode()``), which costs a fraction of
+    ``left(…, 1) IN (…)`` over millions of rows.
+    """
+    first = {"postgresql": "ascii", "sqlite": "unicode"}.get(vendor)
+    if first is None:
         raise NotImplementedError(f"formula neutralisation in SQL for {vendor}")
+    codes = ", ".join(str(ord(leader)) for leader in FORMULA_LEADERS)
     quote = "'" + PREFIX.replace("'", "''") + "'"
-    return f"(CASE WHEN {first} IN ({leaders}) THEN {quote} || {expression} ELSE {expression} END)"
+    return f"(CASE WHEN {first}({expression}) IN ({codes}) THEN {quote} || {expression} ELSE {expression} END)"
