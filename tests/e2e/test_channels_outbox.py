@@ -1,7 +1,7 @@
 """An operator opens the dev outbox and sees an email and an SMS as their recipients would.
 
-A browser journey kept beside the channel tests (tests/e2e/ belongs to the foundation); it borrows
-the Chromium fixtures from tests/e2e/conftest.py."""
+Here rather than in tests/channels/: the session-wide Chromium fixture must be the one instance
+(a second sync Playwright in the same thread fails), and it lives in tests/e2e/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ import pytest
 from channels.adapters import get_adapter
 from channels.adapters.base import OutgoingMessage
 from tests.conftest import PASSWORD
-from tests.e2e import conftest as e2e
 from tests.e2e.conftest import sign_in
-
-browser, page, screenshot = e2e.browser, e2e.page, e2e.screenshot  # the Chromium fixtures, reused
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
