@@ -116,6 +116,10 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit", "schedule": env_int("AUDIT_SEAL_EVERY_S", 60, minimum=5)},
+    # Recomputes the whole seal chain (about a minute per ten million events); the integrity page shows it.
+    "audit-verify": {
+        "task": "audit.tasks.verify_audit", "schedule": env_int("AUDIT_VERIFY_EVERY_S", 86400, minimum=60),
+    },
     # Starts due campaigns, materialises released pilots, re-fans out stalled work, finishes campaigns.
     # A tick that waited in the queue longer than its period is dropped (expires): the next one does its work.
     "dispatch-tick": {"task": "campaigns.tasks.dispatch_tick", "schedule": env_int("DISPATCH_TICK_S", 2, minimum=1),
@@ -262,6 +266,12 @@ EMAIL_UNSUBSCRIBE_MAILTO = env_str("EMAIL_UNSUBSCRIBE_MAILTO", "")
 AUDIT_SEAL_DELAY_S = env_int("AUDIT_SEAL_DELAY_S", 30, minimum=0)
 # URL names whose GET shows a recipient's personal data; each view is recorded in the operation log.
 AUDIT_PERSONAL_DATA_VIEWS = env_list("AUDIT_PERSONAL_DATA_VIEWS", ["audiences:recipient"])
+# Retention policy, shown to auditors. The application never deletes audit events (the database refuses
+# it); removing events older than this is a DBA's archive job (see README, "Retention").
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3650, minimum=365)
+# How long a recipient's personal data (name, addresses, attributes) is kept after their last delivery,
+# import or consent change; the audit table keeps only ids and the address as sent.
+RECIPIENT_DATA_RETENTION_DAYS = env_int("RECIPIENT_DATA_RETENTION_DAYS", 1825, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -13,7 +14,8 @@ from ..integrity import integrity_status
 
 @role_required(AUDITOR, ADMIN)
 def integrity(request):
-    return render(request, "audit/integrity.html", {"status": integrity_status()})
+    retention = {"events": settings.AUDIT_RETENTION_DAYS, "recipients": settings.RECIPIENT_DATA_RETENTION_DAYS}
+    return render(request, "audit/integrity.html", {"status": integrity_status(), "retention": retention})
 
 
 @role_required(AUDITOR, ADMIN)

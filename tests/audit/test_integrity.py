@@ -81,3 +81,10 @@ def test_the_page_counts_events_not_sealed_yet(auditor_client, write_events):
     write_events(4)
     status = integrity_status()
     assert status.unsealed_events == 4 and status.seal_count == 1
+
+
+def test_the_retention_policy_is_shown(auditor_client, settings):
+    settings.AUDIT_RETENTION_DAYS, settings.RECIPIENT_DATA_RETENTION_DAYS = 4000, 700
+    page = auditor_client.get("/audit/integrity/").content.decode()
+    assert "4000" in page and "700" in page
+
