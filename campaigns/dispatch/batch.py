@@ -159,14 +159,14 @@ class Batch:
         ready, broken = build_all(plan, sendable)
         outcomes += [results.Outcome(row, "failed", "send.failed", error_code=exc.code, error_message=exc.message,
                                      details={"permanent": True, "stage": "render"}) for row, exc in broken]
-        now = clock.now()
-        if ready and not window_open(self.campaign, now):  # the moment of sending is what counts
+        moment = clock.now()  # the moment of sending: what the window is checked against, and sent_at
+        if ready and not window_open(self.campaign, moment):
             queue.extendleft(reversed([row for row, _ in ready]))
             ready = []
             self.report.stopped = "window"
         sent = adapter.send_many([message for _, message in ready]) if ready else []
+        outcomes += [results.from_result(row, result, now=moment) for (row, _), result in zip(ready, sent, strict=True)]
         now = clock.now()
-        outcomes += [results.from_result(row, result, now=now) for (row, _), result in zip(ready, sent, strict=True)]
         results.write(self.campaign, outcomes, lease_until=self.lease_until, now=now)
         self._count(outcomes)
         touch_progress(self.campaign.pk, now)

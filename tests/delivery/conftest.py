@@ -14,23 +14,38 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_approve, campaign_submit
 from campaigns.tasks import dispatch_tick
 from channels.adapters import memory
+from tests.campaigns import conftest as campaigns_fixtures
+from tests.campaigns.conftest import customer
+from tests.channels import conftest as channels_fixtures
 
-# Shared fixtures of the apps the pipeline joins (imported, so pytest sees them here).
-from tests.campaigns.conftest import (  # noqa: F401
-    customer,
-    email_campaign,
-    email_sender,
-    email_template,
-    make_audience,
-    people,
-    segment,
-    sms_campaign,
-    sms_sender,
-    sms_template,
-)
-from tests.channels.conftest import dkim_key, free_port, smtp_sink, tls_cert, twilio  # noqa: F401
+# Fixtures of the apps the pipeline joins, made visible here (pytest collects them as module attributes).
+people = campaigns_fixtures.people
+email_sender, sms_sender = campaigns_fixtures.email_sender, campaigns_fixtures.sms_sender
+make_audience, segment = campaigns_fixtures.make_audience, campaigns_fixtures.segment
+email_template, sms_template = campaigns_fixtures.email_template, campaigns_fixtures.sms_template
+email_campaign, sms_campaign = campaigns_fixtures.email_campaign, campaigns_fixtures.sms_campaign
+dkim_key, smtp_sink, twilio = channels_fixtures.dkim_key, channels_fixtures.smtp_sink, channels_fixtures.twilio
+free_port = channels_fixtures.free_port
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def mobile(i: int) -> str:
+    """A valid Japanese mobile number (the campaigns fixtures' +8190000000NN do not validate)."""
+    return f"+81901234{i:04d}"
+
+
+@pytest.fixture
+def sms_audience(make_audience):
+    return make_audience([customer(i, phone=mobile(i)) for i in range(6)])
+
+
+@pytest.fixture
+def valid_sms_campaign(people, sms_template, sms_audience, sms_sender):
+    from campaigns.services import campaign_create
+
+    return campaign_create(user=people["author"], name="督促SMS", purpose="collection", template=sms_template,
+                           segment=sms_audience, sender=sms_sender)
 
 
 class FakeClock:
@@ -86,8 +101,8 @@ def consent(db):
     from audiences.selectors import segment_recipients
     from audiences.services import consent_grant
 
-    def grant(segment, emails, channel: str = "email") -> None:
-        for recipient in segment_recipients(segment).filter(email__in=emails):
+    def grant(audience, emails, channel: str = "email") -> None:
+        for recipient in segment_recipients(audience).filter(email__in=emails):
             consent_grant(recipient=recipient, channel=channel, source="web form", wording="配信に同意します")
 
     return grant
@@ -104,8 +119,9 @@ def approve(people):
 
 @pytest.fixture
 def drive(django_capture_on_commit_callbacks, clock):
-    """Run ticks (and every task they queue, eagerly) until a round changes nothing; ``advance`` seconds
-    pass on the dispatch clock between rounds. Returns the number of rounds."""
+    """Run ticks (and every task they queue, eagerly) until a round changes nothing — or, when ``advance``
+    seconds pass on the dispatch clock between rounds, until no row is pending or sending. Returns the
+    number of rounds."""
 
     def run(*, rounds: int = 10, advance: float = 0) -> int:
         for n in range(1, rounds + 1):
@@ -113,11 +129,18 @@ def drive(django_capture_on_commit_callbacks, clock):
             with django_capture_on_commit_callbacks(execute=True):
                 dispatch_tick()
             clock.advance(advance)
-            if _snapshot() == before:
+            after = _snapshot()
+            if after == before and not (advance and _open_rows()):
                 return n
         return rounds
 
     return run
+
+
+def _open_rows() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM campaigns_delivery WHERE status IN ('pending', 'sending') LIMIT 1")
+        return cursor.fetchone() is not None
 
 
 def _snapshot() -> tuple:

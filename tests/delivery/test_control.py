@@ -1,0 +1,119 @@
+"""People steering a sending campaign: pause, resume and cancel take effect within one chunk; a pilot
+sends N % until the rest is released."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.models import AuditEvent
+from campaigns.dispatch import batch as batch_module
+from campaigns.models import Campaign, Delivery
+from campaigns.services import campaign_cancel, campaign_create, campaign_pause, campaign_release, campaign_resume
+from channels.adapters import get_adapter, memory
+
+from .conftest import customer
+
+pytestmark = pytest.mark.django_db
+S, D = Campaign.State, Delivery.Status
+
+
+@pytest.fixture
+def after_first_chunk(monkeypatch):
+    """``after_first_chunk(action)``: run ``action()`` right after the adapter's first send_many."""
+
+    def install(action):
+        calls = []
+
+        class Adapter:
+            def __init__(self, channel):
+                self.inner = get_adapter(channel)
+
+            def __enter__(self):
+                self.inner.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                self.inner.__exit__(*exc)
+
+            def send_many(self, messages):
+                results = self.inner.send_many(messages)
+                calls.append(len(messages))
+                if len(calls) == 1:
+                    action()
+                return results
+
+        monkeypatch.setattr(batch_module, "get_adapter", Adapter)
+        return calls
+
+    return install
+
+
+def test_pause_stops_sending_within_one_chunk_and_resume_sends_the_rest(email_campaign, approve, drive, people,
+                                                                        settings, after_first_chunk):
+    settings.SEND_CHUNK_SIZE = 3
+    campaign = approve(email_campaign)
+    calls = after_first_chunk(lambda: campaign_pause(campaign=campaign, user=people["approver"], reason="確認のため"))
+    drive()
+    assert calls == [3]
+    assert len(memory.sent()) == 3
+    campaign.refresh_from_db()
+    assert campaign.state == S.PAUSED and campaign.needs_fanout
+    assert Delivery.objects.filter(campaign=campaign, status=D.PENDING).count() == 7
+    assert not Delivery.objects.filter(campaign=campaign, status=D.SENDING).exists()
+    # released rows were not attempted
+    assert set(Delivery.objects.filter(campaign=campaign, status=D.PENDING).values_list("attempts", flat=True)) == {0}
+
+    campaign_resume(campaign=campaign, user=people["approver"])
+    drive()
+    campaign.refresh_from_db()
+    assert campaign.state == S.COMPLETED
+    assert sorted(m.to for m in memory.sent()) == sorted(f"c{i}@example.jp" for i in range(10))
+
+
+def test_cancel_stops_sending_and_the_rest_is_skipped_as_cancelled(email_campaign, approve, drive, people, settings,
+                                                                   after_first_chunk):
+    settings.SEND_CHUNK_SIZE = 4
+    campaign = approve(email_campaign)
+    after_first_chunk(lambda: campaign_cancel(campaign=campaign, user=people["author"], reason="誤配信の疑い"))
+    drive()
+    assert len(memory.sent()) == 4
+    rows = Delivery.objects.filter(campaign=campaign)
+    assert rows.filter(status=D.SENT).count() == 4
+    assert rows.filter(status=D.SKIPPED, skip_reason="cancelled").count() == 6
+    assert not rows.filter(status__in=(D.PENDING, D.SENDING)).exists()
+    skipped_ids = {str(i) for i in rows.filter(status=D.SKIPPED).values_list("id", flat=True)}
+    audited = set(AuditEvent.objects.filter(action="send.skipped", object_id__in=skipped_ids)
+                  .values_list("object_id", flat=True))
+    assert audited == skipped_ids
+    assert Campaign.objects.get(pk=campaign.pk).count_skipped == 6
+
+
+def test_a_pilot_sends_its_share_and_waits_for_the_release(people, make_audience, email_template, email_sender,
+                                                           approve, drive):
+    segment = make_audience([customer(i) for i in range(20)] + [customer(99, email="")])
+    campaign = approve(campaign_create(user=people["author"], name="pilot", purpose="notice", template=email_template,
+                                       segment=segment, sender=email_sender, pilot_percentage=10))
+    drive()
+    campaign.refresh_from_db()
+    assert campaign.state == S.SENDING  # waiting for the release, not completed
+    assert len(memory.sent()) == 2  # 10 % of 20 sendable
+    assert Delivery.objects.filter(campaign=campaign, status=D.SKIPPED, skip_reason="no_contact").count() == 1
+    pilot = {m.to for m in memory.sent()}
+
+    campaign_release(campaign=campaign, user=people["author"])
+    drive()
+    campaign.refresh_from_db()
+    assert campaign.state == S.COMPLETED
+    sent = [m.to for m in memory.sent()]
+    assert len(sent) == 20 == len(set(sent)) and pilot <= set(sent)
+    assert AuditEvent.objects.filter(action="campaign.rest_materialised", campaign_id=campaign.pk).exists()
+
+
+def test_a_pilot_released_before_the_start_goes_out_in_one_go(people, make_audience, email_template, email_sender,
+                                                             approve, drive):
+    segment = make_audience([customer(i) for i in range(5)])
+    campaign = approve(campaign_create(user=people["author"], name="pilot", purpose="notice", template=email_template,
+                                       segment=segment, sender=email_sender, pilot_percentage=50))
+    campaign_release(campaign=campaign, user=people["author"])
+    drive()
+    assert Campaign.objects.get(pk=campaign.pk).state == S.COMPLETED and len(memory.sent()) == 5
