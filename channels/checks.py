@@ -8,7 +8,7 @@ them all with hints.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
 from .adapters import BACKENDS, SMS
@@ -34,15 +34,3 @@ def startup_errors() -> list[str]:
 def channel_settings(app_configs, **kwargs):
     return [Error(message, id=f"notify_channels.E00{i}") for i, message in enumerate(startup_errors(), 1)]
 
-
-@register(Tags.security, deploy=True)
-def webhook_secret(app_configs, **kwargs):
-    if settings.WEBHOOK_SECRET:
-        return []
-    return [
-        Warning(
-            "WEBHOOK_SECRET is not set: the email-event webhook (bounces, complaints) refuses every request.",
-            hint="Set WEBHOOK_SECRET to a long random string shared with your mail relay.",
-            id="notify_channels.W001",
-        )
-    ]
