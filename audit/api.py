@@ -76,13 +76,16 @@ def events(request, query: Query[EventQuery], before: int | None = None, limit: 
 
 @router.get(
     "/export", auth=roles(AUDITOR, ADMIN),
-    summary="Export the matching events as CSV or JSON Lines; X-Export-Rows / X-Export-SHA256 headers",
+    summary="Export the matching events (or deliveries) as CSV or JSON Lines; X-Export-Rows / X-Export-SHA256",
 )
-def export(request, query: Query[EventQuery], format: str = "csv", encoding: str = "utf-8"):  # noqa: A002
+def export(
+    request, query: Query[EventQuery], format: str = "csv", encoding: str = "utf-8",  # noqa: A002
+    kind: str = Query("events", description="events, or deliveries (then also status= and channel=)"),
+):
     from .views.exports import export_response, run_export
 
     try:
-        result = run_export(request, request.GET)
+        result = run_export(request, request.GET, kind)
     except (FilterError, ExportError) as exc:
         return _bad_request(exc)
     mark_recorded(request)

@@ -21,8 +21,9 @@ QUOTE = "''''"  # the SQL literal for one single quote, csv_safety.PREFIX
 @dataclass(frozen=True)
 class Column:
     name: str
-    path: str
+    path: str  # an ORM path (``recipient__external_id`` works on the Python path)
     kind: str = "text"  # text | int | time | json | ip
+    sql: str = ""  # the SQL for the database path when ``path`` is not a column of the table itself
 
     def python_value(self, value: Any, tz) -> Any:
         """The JSON Lines value."""

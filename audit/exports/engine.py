@@ -51,7 +51,9 @@ def database_formats() -> bool:
 
 
 def _sql_column(queryset: QuerySet, column: Column) -> str:
-    """The quoted SQL column for ``column.path`` (a field of the queryset's own table)."""
+    """The quoted SQL column for ``column.path`` (a field of the queryset's own table), or ``column.sql``."""
+    if column.sql:
+        return column.sql
     field = queryset.model._meta.get_field(column.path)
     return f'"{queryset.model._meta.db_table}"."{field.column}"'
 

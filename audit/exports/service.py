@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..filters import EventFilter
 from ..models import AuditEvent, AuditSeal
 from ..selectors import filtered_events
+from ..sendlog.filters import DeliveryFilter
 from ..services import record
 from .columns import Column
 from .engine import write_csv, write_jsonl
@@ -87,7 +89,7 @@ def manifest_of(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _filename(kind: str, filters: EventFilter, fmt: str, encoding: str) -> str:
+def _filename(kind: str, filters: EventFilter | DeliveryFilter, fmt: str, encoding: str) -> str:
     period = f"{filters.date_from or 'start'}_{filters.date_to or 'now'}".replace("-", "")
     campaign = f"-campaign{filters.campaign_id}" if filters.campaign_id is not None else ""
     suffix = "-cp932" if encoding == "cp932" else ""
@@ -109,9 +111,21 @@ def temporary_file() -> BinaryIO:
     return tempfile.TemporaryFile(dir=folder)  # no name: gone when closed, even after a crash
 
 
+def _source(kind: str, filters) -> tuple[QuerySet, list[Column]]:
+    if kind == "events":
+        return filtered_events(filters).order_by("at", "id"), EVENT_COLUMNS
+    if kind == "deliveries":
+        from ..sendlog.columns import delivery_columns
+        from ..sendlog.selectors import filtered_deliveries
+
+        return filtered_deliveries(filters).order_by("id"), delivery_columns()
+    raise ExportError("export.bad_kind", _("Unknown export %(value)s.") % {"value": kind})
+
+
 def audit_export(
     *,
-    filters: EventFilter,
+    filters: EventFilter | DeliveryFilter,
+    kind: str = "events",
     fmt: str = "csv",
     encoding: str = "utf-8",
     request: Any = None,
@@ -119,20 +133,20 @@ def audit_export(
     out: BinaryIO | None = None,
     details: dict | None = None,
 ) -> ExportResult:
-    """Export the events matching ``filters``; records ``audit.exported``; the file is rewound."""
+    """Export the events (or deliveries) matching ``filters``; records ``audit.exported``; rewinds the file."""
     _check(fmt, encoding)
+    queryset, columns = _source(kind, filters)
     out = out if out is not None else temporary_file()
     sink = HashingSink(out)
     target = Cp932Sink(sink) if encoding == "cp932" else sink
-    queryset = filtered_events(filters).order_by("at", "id")
     if fmt == "csv":
         if encoding == "utf-8":
             sink.write(UTF8_BOM)  # so Excel reads UTF-8
-        rows = write_csv(queryset, EVENT_COLUMNS, target)
+        rows = write_csv(queryset, columns, target)
     else:
-        rows = write_jsonl(queryset, EVENT_COLUMNS, target)
+        rows = write_jsonl(queryset, columns, target)
     target.close()
-    filename = _filename("events", filters, fmt, encoding)
+    filename = _filename(kind, filters, fmt, encoding)
     event = record(
         action="audit.exported",
         actor=actor,
@@ -143,7 +157,7 @@ def audit_export(
         recipient_id=filters.recipient_id,
         outcome="ok",
         details={
-            "kind": "events", "filter": filters.describe(), "format": fmt, "encoding": encoding,
+            "kind": kind, "filter": filters.describe(), "format": fmt, "encoding": encoding,
             "rows": rows, "bytes": sink.size, "sha256": sink.hexdigest(), "filename": filename, **(details or {}),
         },
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from notify_console.roles import ADMIN, AUDITOR, role_required
@@ -10,6 +11,7 @@ from ..exports.service import ExportError, ExportResult, audit_export, manifest_
 from ..filters import FilterError, parse_filter
 from ..models import AuditEvent
 from ..oplog import mark_recorded
+from ..sendlog.filters import parse_delivery_filter
 
 
 def export_response(result: ExportResult) -> FileResponse:
@@ -25,10 +27,13 @@ def export_response(result: ExportResult) -> FileResponse:
     return response
 
 
-def run_export(request, params) -> ExportResult:
+def run_export(request, params, kind: str = "events") -> ExportResult:
     """Parse filters and options from ``params`` and export; raises FilterError / ExportError."""
+    if kind not in ("events", "deliveries"):
+        raise ExportError("export.bad_kind", _("Unknown export %(value)s.") % {"value": kind})
     return audit_export(
-        filters=parse_filter(params),
+        kind=kind,
+        filters=parse_filter(params) if kind == "events" else parse_delivery_filter(params),
         fmt=params.get("format", "csv") or "csv",
         encoding=params.get("encoding", "utf-8") or "utf-8",
         request=request,
@@ -37,9 +42,9 @@ def run_export(request, params) -> ExportResult:
 
 @role_required(AUDITOR, ADMIN)
 @require_GET
-def export(request):
+def export(request, kind: str = "events"):
     try:
-        result = run_export(request, request.GET)
+        result = run_export(request, request.GET, kind)
     except (FilterError, ExportError) as exc:
         return HttpResponseBadRequest(f"{exc.code}: {exc}", content_type="text/plain; charset=utf-8")
     mark_recorded(request)  # audit.exported says more than the operation log's op.download would
