@@ -129,6 +129,9 @@ class RowValidator:
                   phone, phone_type, phone_set, phone_raw, attributes, clean)
         return staged, issues
 
+    def duplicate(self, row: list[str], line: int, external_id: str, first_line: int) -> Issue:
+        return Issue(line, ERROR, "row.duplicate_key", duplicate_message(external_id, first_line), row)
+
     def _problem_text(self, code: str, value: str) -> str:
         return self._text[code] % {"value": repr(value)}
 

@@ -13,8 +13,8 @@ anything else; tests/audiences/test_phones.py proves both paths agree over many 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 from django.conf import settings
@@ -34,8 +34,7 @@ _TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Phone:
+class Phone(NamedTuple):
     e164: str
     type: str  # mobile, fixed_line, other, unknown
 
@@ -43,9 +42,6 @@ class Phone:
 def clean(raw: str) -> str:
     """Full-width digits to ASCII, separators removed."""
     return raw.translate(_TRANSLATE)
-
-
-_TYPE_NAMES = _TYPES
 
 
 def _type_name(number_type: int) -> str:
@@ -98,15 +94,19 @@ def _jp_type(national: str) -> int:
     return PhoneNumberType.UNKNOWN
 
 
-_MEMO: dict[tuple[str, int], int] = {}
+_MEMO: dict[str, str | None] = {}
 
 
-def _jp_type_fast(national: str) -> int:
-    key = (national[:4], len(national))
-    found = _MEMO.get(key)
-    if found is None:
-        found = _MEMO[key] = _jp_type(national)
-    return found
+def _jp_type_name(national: str) -> str | None:
+    """Our type name for a Japanese national number, None when invalid; memoised per (prefix, length)."""
+    key = national[:4] + str(len(national))
+    try:
+        return _MEMO[key]
+    except KeyError:
+        number_type = _jp_type(national)
+        name = None if number_type == PhoneNumberType.UNKNOWN else _TYPES.get(number_type, "other")
+        _MEMO[key] = name
+        return name
 
 
 def parse_phone_slow(text: str, region: str) -> Phone | None:
@@ -147,8 +147,6 @@ def parse_phone(raw: str, region: str | None = None) -> Phone | None:
     region = region or settings.PHONE_DEFAULT_REGION
     national = _national_jp(text, region)
     if national is not None:
-        number_type = _jp_type_fast(national)
-        if number_type == PhoneNumberType.UNKNOWN:
-            return None
-        return Phone("+81" + national, _TYPE_NAMES.get(number_type, "other"))
+        name = _jp_type_name(national)
+        return None if name is None else Phone("+81" + national, name)
     return parse_phone_slow(text, region)

@@ -27,6 +27,8 @@ from ..models import ImportIssue, ImportJob
 from .detect import FileProblem, detect_delimiter, detect_encoding
 from .headers import Columns, map_columns
 from .parse import WARNING, RowValidator
+from .progress import ProgressReporter
+from .writer_base import MergeResult
 from .writer_sqlite import writer_for
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
             next(reader, None)
             last_line = reader.line_num
             validate, is_blank = validator.validate, validator.is_blank
-            staged, issues = [], []
+            staged, issues, first_lines = [], [], {}
             chunk = Chunk(None, [])
             for row in reader:
                 line = last_line + 1
@@ -85,21 +87,27 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
                 chunk.records += 1
                 if is_blank(row):
                     chunk.blank += 1
+                    continue
+                row_staged, row_issues = validate(row, line)
+                if row_staged is not None:
+                    # A customer number repeated within this chunk is rejected here (the first wins);
+                    # the writer finds those repeated from earlier chunks.
+                    first = first_lines.setdefault(row_staged[1], line)
+                    if first != line:
+                        row_staged, row_issues = None, [validator.duplicate(row, line, row_staged[1], first)]
+                if row_staged is None:
+                    chunk.rejected += 1
                 else:
-                    row_staged, row_issues = validate(row, line)
-                    if row_staged is None:
-                        chunk.rejected += 1
-                    else:
-                        staged.append(row_staged)
-                    if row_issues:
-                        issues.extend(row_issues)
+                    staged.append(row_staged)
+                if row_issues:
+                    issues.extend(row_issues)
                 if chunk.records >= CHUNK_ROWS:
                     chunk.payload, chunk.issues = writer.encode(staged), issues
                     chunk.bytes_done = handle.buffer.tell()
                     out.put((chunk, len(staged)))
                     if stop.is_set():
                         return
-                    staged, issues, chunk = [], [], Chunk(None, [])
+                    staged, issues, first_lines, chunk = [], [], {}, Chunk(None, [])
             chunk.payload, chunk.issues = writer.encode(staged), issues
             chunk.bytes_done = path.stat().st_size
             out.put((chunk, len(staged)))
@@ -108,13 +116,8 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
         out.put(exc)
 
 
-def _progress(job: ImportJob, totals: Totals, bytes_done: int) -> bool:
-    """Write progress; True when someone asked to cancel."""
-    ImportJob.objects.filter(pk=job.pk).update(rows_done=totals.records, bytes_done=bytes_done)
-    return ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
-
-
-def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: Columns, writer) -> Totals:
+def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: Columns, writer,
+           reporter: ProgressReporter) -> Totals:
     validator = RowValidator(columns, settings.PHONE_DEFAULT_REGION)
     out: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
     stop = threading.Event()
@@ -131,6 +134,8 @@ def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: C
                 raise item
             chunk, staged = item
             writer.write(chunk.payload)
+            if writer.pipelined:
+                writer.merge_chunk(staged)
             if chunk.issues:
                 ImportIssue.objects.bulk_create(
                     [ImportIssue(job=job, line=i.line, severity=i.severity, code=i.code, message=i.message,
@@ -141,7 +146,7 @@ def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: C
             totals.blank += chunk.blank
             totals.rejected += chunk.rejected
             totals.staged += staged
-            if _progress(job, totals, chunk.bytes_done):
+            if reporter.report(rows_done=totals.records, bytes_done=chunk.bytes_done):
                 raise Cancelled()
     except BaseException:
         stop.set()
@@ -168,6 +173,50 @@ def _discard_upload(path: Path) -> None:
         log.warning("could not delete %s", path)
 
 
+def _merge(job: ImportJob, path: Path, detected, delimiter: str, columns: Columns, writer,
+           reporter: ProgressReporter, audit: dict) -> tuple[Totals, MergeResult, float]:
+    """Stage and merge; the real tables change only inside one transaction. Returns (totals, result, staged_at)."""
+    if writer.pipelined:
+        with transaction.atomic():
+            writer.begin(columns)
+            totals = _stage(job, path, detected.encoding, delimiter, columns, writer, reporter)
+            staged_at = time.monotonic()
+            if reporter.report(rows_done=totals.records, bytes_done=job.size_bytes):
+                raise Cancelled()
+            result = writer.finish(columns)
+            _check_and_complete(job, totals, result, audit)
+        return totals, result, staged_at
+    writer.create()
+    totals = _stage(job, path, detected.encoding, delimiter, columns, writer, reporter)
+    staged_at = time.monotonic()
+    writer.prepare_merge()
+    with transaction.atomic():
+        if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            raise Cancelled()
+        result = writer.merge(columns)
+        _check_and_complete(job, totals, result, audit)
+    return totals, result, staged_at
+
+
+def _check_and_complete(job: ImportJob, totals: Totals, result: MergeResult, audit: dict) -> None:
+    """Inside the merge transaction: the accounting identity, the job's final counts, the audit event."""
+    rejected = totals.rejected + result.duplicates
+    if result.created + result.updated + rejected + totals.blank != totals.records:
+        raise RuntimeError(
+            f"accounting mismatch: created {result.created} + updated {result.updated} + rejected "
+            f"{rejected} + blank {totals.blank} != records {totals.records}"
+        )
+    warnings = ImportIssue.objects.filter(job=job, severity=WARNING).count()
+    totals.extra = {"records": totals.records, "created": result.created, "updated": result.updated,
+                    "rejected": rejected, "blank": totals.blank, "warnings": warnings, "removed": result.removed}
+    _finish(job, ImportJob.Status.COMPLETED, rows_done=totals.records, rows_total=totals.records,
+            bytes_done=F("size_bytes"), **totals.extra)
+    record(action="import.completed", actor=audit["actor"], obj=job, outcome="completed",
+           details={"list": job.audience_list.name, "list_id": job.audience_list_id, "mode": job.mode,
+                    "file": job.original_filename, "encoding": audit["encoding"],
+                    "seconds": round(time.monotonic() - audit["started"], 3), **totals.extra})
+
+
 def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
     """Run a pending job to completion (or failure/cancellation); returns the refreshed job."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
@@ -188,28 +237,15 @@ def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
             encoding=detected.label, delimiter=delimiter, rows_total=max(detected.line_breaks - 1, 0),
             headers=columns.headers,
         )
-        writer.create()
-        totals = _stage(job, path, detected.encoding, delimiter, columns, writer)
-        writer.prepare_merge()
-        with transaction.atomic():
-            if ImportJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                raise Cancelled()
-            result = writer.merge(columns)
-            rejected = totals.rejected + result.duplicates
-            if result.created + result.updated + rejected + totals.blank != totals.records:
-                raise RuntimeError(
-                    f"accounting mismatch: created {result.created} + updated {result.updated} + rejected "
-                    f"{rejected} + blank {totals.blank} != records {totals.records}"
-                )
-            warnings = ImportIssue.objects.filter(job=job, severity=WARNING).count()
-            counts = {"records": totals.records, "created": result.created, "updated": result.updated,
-                      "rejected": rejected, "blank": totals.blank, "warnings": warnings, "removed": result.removed}
-            _finish(job, ImportJob.Status.COMPLETED, rows_done=totals.records, rows_total=totals.records,
-                    bytes_done=F("size_bytes"), **counts)
-            record(action="import.completed", actor=who, obj=job, outcome="completed",
-                   details={"list": job.audience_list.name, "list_id": job.audience_list_id, "mode": job.mode,
-                            "file": job.original_filename, "encoding": detected.label,
-                            "seconds": round(time.monotonic() - started, 3), **counts})
+        reporter = ProgressReporter.for_writer(job, writer)
+        try:
+            totals, result, staged_at = _merge(job, path, detected, delimiter, columns, writer, reporter,
+                                               {"actor": who, "encoding": detected.label, "started": started})
+        finally:
+            reporter.close()
+        log.info("import %s: staged %d records in %.2f s, merged in %.2f s (%s)", job.pk, totals.records,
+                 staged_at - started, time.monotonic() - staged_at, "pipelined" if writer.pipelined else "two-phase")
+        writer.analyze_after(result)
     except Cancelled:
         _finish(job, ImportJob.Status.CANCELLED)
         record(action="import.cancelled", actor=who, obj=job, outcome="cancelled",

@@ -41,6 +41,7 @@ class StagingWriter:
     table_type = "text"
     json_type = "text"
     bool_type = "boolean"
+    pipelined = False  # True: begin() / merge_chunk() after each write / finish() in one transaction
 
     def __init__(self, job: ImportJob) -> None:
         self.job = job
@@ -94,11 +95,9 @@ class StagingWriter:
         return values
 
     def reject_duplicates(self, columns) -> int:
-        job, count, batch, lines = self.job, 0, [], []
+        count, batch, lines = 0, [], []
         for line, ext, first, name, email_raw, phone_raw, attributes in self._duplicates():
-            values = self._original_values(columns, ext, name, email_raw, phone_raw, attributes)
-            batch.append(ImportIssue(job=job, line=line, severity=ERROR, code="row.duplicate_key",
-                                     message=duplicate_message(ext, first), values=values))
+            batch.append(self.duplicate_issue(columns, line, ext, first, name, email_raw, phone_raw, attributes))
             lines.append(line)
             count += 1
             if len(batch) >= DUPLICATE_BATCH:
@@ -115,10 +114,18 @@ class StagingWriter:
                 )
         return count
 
+    def duplicate_issue(self, columns, line, ext, first, name, email_raw, phone_raw, attributes) -> ImportIssue:
+        values = self._original_values(columns, ext, name, email_raw, phone_raw, attributes)
+        return ImportIssue(job=self.job, line=line, severity=ERROR, code="row.duplicate_key",
+                           message=duplicate_message(ext, first), values=values)
+
     def _flush_duplicates(self, batch: list[ImportIssue], lines: list[int]) -> None:
         # A rejected row keeps no warnings: the report shows why it was rejected, once.
         ImportIssue.objects.filter(job=self.job, severity="warning", line__in=lines).delete()
         ImportIssue.objects.bulk_create(batch, batch_size=DUPLICATE_BATCH)
+
+    def analyze_after(self, result: MergeResult) -> None:
+        """Refresh the planner's statistics after a big import (segment counts, the recipients page)."""
 
     def lock(self) -> None:
         """Serialise merges: two imports touching the same recipients must not interleave."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+import time
+from datetime import timedelta
 
-from .writer_base import COLUMNS, StagingWriter
+from django.db import connection
+from django.utils import timezone
+
+from ..models import ImportJob
+from .writer_base import COLUMNS, DUPLICATE_BATCH, MergeResult, StagingWriter
 
 
 def _escape(value: str) -> str:
@@ -12,8 +18,15 @@ def _escape(value: str) -> str:
             .replace("\x00", ""))
 
 
+log = logging.getLogger(__name__)
+
+
 class PostgresWriter(StagingWriter):
     json_type = "jsonb"
+
+    def __init__(self, job) -> None:
+        super().__init__(job)
+        self.seconds: dict[str, float] = {}
 
     def encode(self, rows: list[tuple]) -> bytes:
         """COPY text format; rows the validator marked clean need no escaping at all."""
@@ -33,14 +46,133 @@ class PostgresWriter(StagingWriter):
         return "\n".join(out).encode("utf-8")
 
     def write(self, payload: bytes) -> None:
+        started = time.monotonic()
         sql = f"COPY {self.table} ({', '.join(COLUMNS)}) FROM STDIN"
         with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
             copy.write(payload)
+        self.seconds["copy"] = self.seconds.get("copy", 0.0) + time.monotonic() - started
+
+    # -- pipelined merge: every chunk is merged as soon as it is staged, inside one transaction ---------
+    # The parser thread prepares the next chunk while PostgreSQL merges this one, so the Python and
+    # database work overlap on two cores; the one transaction keeps "a failed or cancelled import
+    # leaves the list as it was". Each chunk is one INSERT … ON CONFLICT DO UPDATE (no join, so no
+    # plan can scan the whole recipients table per chunk) whose RETURNING feeds the memberships.
+    # Repeated customer numbers inside a chunk are rejected by the parser; one repeated from an
+    # earlier chunk is a conflict with a row this job already stamped, which the DO UPDATE's WHERE
+    # skips; the few such rows are found afterwards by that stamp and their first line in ``seen``.
+    pipelined = True
+    KEEP_SQL = "E'\\x01'"  # "keep the stored value": an invalid e-mail or phone on an existing recipient
+
+    def begin(self, columns) -> None:
+        self.columns_present = {"name": columns.name is not None, "email": columns.email is not None,
+                                "phone": columns.phone is not None}
+        self.lock()
+        self.create()
+        self.created = self.updated = self.duplicates = 0
+        self.chunk_now = None
+        t = self.table
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE {t}_seen (external_id text, line integer) ON COMMIT DROP")
+            cur.execute(f"CREATE TEMP TABLE {t}_dups (LIKE {t}) ON COMMIT DROP")
+
+    def _upsert_sql(self) -> str:
+        t, k = self.table, self.KEEP_SQL
+        cols = self.columns_present
+        name_in = "name" if cols["name"] else "''"
+        email_in = f"CASE WHEN email_set THEN email ELSE {k} END" if cols["email"] else "''"
+        norm_in = f"CASE WHEN email_set THEN email_norm ELSE {k} END" if cols["email"] else "''"
+        phone_in = f"CASE WHEN phone_set THEN phone ELSE {k} END" if cols["phone"] else "''"
+        type_in = f"CASE WHEN phone_set THEN phone_type ELSE {k} END" if cols["phone"] else "'unknown'"
+        sets = ["attributes = r.attributes || EXCLUDED.attributes", "updated_at = EXCLUDED.updated_at",
+                "last_import_id = EXCLUDED.last_import_id"]
+        if cols["name"]:
+            sets.append("name = EXCLUDED.name")
+        for column in (("email", "email_normalized") if cols["email"] else ()) + (
+                ("phone", "phone_type") if cols["phone"] else ()):
+            sets.append(f"{column} = CASE WHEN EXCLUDED.{column} = {k} THEN r.{column} ELSE EXCLUDED.{column} END")
+        return (
+            "WITH up AS (INSERT INTO audiences_recipient AS r (external_id, name, email, email_normalized, phone, "  # noqa: S608
+            "phone_type, attributes, created_at, updated_at, last_import_id) "
+            f"SELECT external_id, {name_in}, {email_in}, {norm_in}, {phone_in}, {type_in}, attributes, %(now)s, "
+            f"%(now)s, %(job)s FROM {t} "
+            f"ON CONFLICT (external_id) DO UPDATE SET {', '.join(sets)} "
+            "WHERE r.last_import_id IS DISTINCT FROM EXCLUDED.last_import_id "
+            f"RETURNING r.id, (r.xmax = 0) AS inserted, (r.email = {k} OR r.phone = {k}) AS keep), "
+            "m AS (INSERT INTO audiences_membership (audience_list_id, recipient_id, added_at) "
+            "SELECT %(list)s, id, %(now)s FROM up ON CONFLICT (audience_list_id, recipient_id) DO NOTHING) "
+            "SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted), "
+            "COALESCE(array_agg(id) FILTER (WHERE keep AND inserted), '{}') FROM up"
+        )
+
+    def merge_chunk(self, staged: int) -> None:
+        t, job = self.table, self.job
+        now = timezone.now()
+        if self.chunk_now is not None and now <= self.chunk_now:  # each chunk's stamp is distinct
+            now = self.chunk_now + timedelta(microseconds=1)
+        self.chunk_now = now
+        started = time.monotonic()
+        with connection.cursor() as cur:
+            cur.execute(self._upsert_sql(), {"now": now, "job": job.pk, "list": job.audience_list_id})
+            created, updated, fix = cur.fetchone()
+            self.seconds["upsert"] = self.seconds.get("upsert", 0.0) + time.monotonic() - started
+            if fix:  # new recipients whose bad e-mail/phone was marked "keep": there is nothing to keep
+                cur.execute(
+                    f"UPDATE audiences_recipient SET "  # noqa: S608
+                    f"email = CASE WHEN email = {self.KEEP_SQL} THEN '' ELSE email END, "
+                    f"email_normalized = CASE WHEN email_normalized = {self.KEEP_SQL} THEN '' "
+                    f"ELSE email_normalized END, "
+                    f"phone = CASE WHEN phone = {self.KEEP_SQL} THEN '' ELSE phone END, "
+                    f"phone_type = CASE WHEN phone_type = {self.KEEP_SQL} THEN 'unknown' ELSE phone_type END "
+                    f"WHERE id = ANY(%s)",
+                    [list(fix)],
+                )
+            if created + updated < staged:  # repeated from an earlier chunk: stamped by this job, not now
+                cols = ", ".join(COLUMNS)
+                cur.execute(
+                    f"INSERT INTO {t}_dups ({cols}) SELECT {cols} FROM {t} s WHERE (SELECT r.updated_at "  # noqa: S608
+                    f"FROM audiences_recipient r WHERE r.external_id = s.external_id AND r.last_import_id = %s) "
+                    f"<> %s",
+                    [job.pk, now],
+                )
+                self.duplicates += cur.rowcount
+            cur.execute(f"INSERT INTO {t}_seen SELECT external_id, line FROM {t}")  # noqa: S608
+            cur.execute(f"TRUNCATE {t}")
+        self.seconds["merge"] = self.seconds.get("merge", 0.0) + time.monotonic() - started
+        self.created += created
+        self.updated += updated
+
+    def finish(self, columns) -> MergeResult:
+        t, job = self.table, self.job
+        if self.duplicates:
+            batch, lines = [], []
+            with connection.chunked_cursor() as cur:
+                cur.execute(
+                    f"SELECT d.line, d.external_id, f.first, d.name, d.email_raw, d.phone_raw, d.attributes "  # noqa: S608
+                    f"FROM {t}_dups d JOIN (SELECT external_id, MIN(line) AS first FROM {t}_seen WHERE external_id "
+                    f"IN (SELECT external_id FROM {t}_dups) GROUP BY external_id) f ON f.external_id = d.external_id "
+                    f"ORDER BY d.line"
+                )
+                while rows := cur.fetchmany(DUPLICATE_BATCH):
+                    for line, ext, first, name, email_raw, phone_raw, attributes in rows:
+                        batch.append(self.duplicate_issue(columns, line, ext, first, name, email_raw, phone_raw,
+                                                          attributes))
+                        lines.append(line)
+                    self._flush_duplicates(batch, lines)
+                    batch, lines = [], []
+        removed = self.remove_others() if job.mode == ImportJob.Mode.REPLACE else 0
+        log.info("import %s database seconds %s", job.pk, {k: round(v, 2) for k, v in self.seconds.items()})
+        return MergeResult(created=self.created, updated=self.updated, duplicates=self.duplicates, removed=removed)
 
     def prepare_merge(self) -> None:
         with connection.cursor() as cur:
             # Temp tables are never auto-analysed; without statistics the planner guesses badly.
             cur.execute(f"ANALYZE {self.table}")
+
+    def analyze_after(self, result: MergeResult) -> None:
+        if result.created + result.updated >= 10_000:
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE audiences_recipient")
+                cur.execute("ANALYZE audiences_membership")
 
     def lock(self) -> None:
         with connection.cursor() as cur:

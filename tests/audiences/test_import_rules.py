@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from audiences.imports import runner
-from audiences.imports.writer_sqlite import writer_for
 from audiences.models import AudienceList, ImportIssue, ImportJob, Membership, Recipient
 from audit.models import AuditEvent
 
@@ -141,13 +140,11 @@ def test_replace_makes_the_members_exactly_the_files_valid_rows(run_csv):
 def test_a_failed_import_leaves_the_list_as_it_was(run_csv, monkeypatch):
     run_csv([["external_id", "email"], ["F1", "f1@example.jp"]])
     before = list(Recipient.objects.values_list("external_id", "email"))
-    writer_class = type(writer_for(ImportJob(pk=0)))
 
-    def explode(self, now):
+    def explode(*args, **kwargs):  # after every row was written, before commit
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(writer_class, "add_memberships", explode)
-    monkeypatch.setattr(writer_class, "update_existing", lambda self, now: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(runner, "_check_and_complete", explode)
     job = run_csv([["external_id", "email"], ["F1", "changed@example.jp"], ["F2", "f2@example.jp"]],
                   mode="replace")
     assert (job.status, job.error_code) == ("failed", "import.error")
@@ -203,3 +200,27 @@ def test_import_writes_audit_events_with_counts(run_csv):
 
 def test_csv_bytes_helper_writes_cp932():
     assert csv_bytes([["①"]], encoding="cp932") == "①\r\n".encode("cp932")
+
+
+def test_an_invalid_contact_keeps_the_stored_one_and_leaves_nothing_behind(run_csv, monkeypatch):
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 2)
+    run_csv([["external_id", "email", "phone"], ["K1", "k1@example.jp", "090-1111-2222"]])
+    job = run_csv([
+        ["external_id", "email", "phone"],
+        ["K1", "broken@", "080-3333-4444"],      # existing: e-mail kept, phone replaced
+        ["K2", "k2@example.jp", "12"],           # new: phone left empty
+        ["K3", "nope", "090-5555-6666"],         # new: e-mail left empty
+        ["K1", "again@example.jp", ""],          # repeated from the first chunk
+        ["K2", "", ""],                          # repeated (and would have no contact anyway)
+    ])
+    assert_accounted(job)
+    assert (job.created, job.updated, job.rejected, job.warnings) == (2, 1, 2, 3)
+    k1, k2, k3 = (Recipient.objects.get(external_id=x) for x in ("K1", "K2", "K3"))
+    assert (k1.email, k1.phone) == ("k1@example.jp", "+818033334444")
+    assert (k2.email, k2.phone, k2.phone_type) == ("k2@example.jp", "", "unknown")
+    assert (k3.email, k3.email_normalized, k3.phone) == ("", "", "+819055556666")
+    codes = {(i.line, i.code) for i in ImportIssue.objects.filter(job=job)}
+    assert (5, "row.duplicate_key") in codes
+    assert not Recipient.objects.filter(email__contains="\x01").exists()
+    assert not Recipient.objects.filter(phone__contains="\x01").exists()
+    assert not Recipient.objects.filter(phone_type__contains="\x01").exists()
