@@ -16,9 +16,11 @@ from .dispatch.materialise import campaign_materialise_rest, campaign_start
 from .dispatch.reconcile import reconcile_expired_leases
 from .dispatch.tick import tick
 
-# A batch stops taking chunks after half its lease; the hard limit is the lease itself, so a hung
-# adapter call is killed before its rows are reconciled and sent by someone else.
-_SEND_LIMITS = {"soft_time_limit": max(1, settings.SEND_LEASE_S - 5), "time_limit": settings.SEND_LEASE_S}
+# A batch gives its worker back after half a lease and renews its rows' leases between chunks, so these
+# limits only end a batch stuck inside one adapter call. The soft limit is far from normal operation on
+# purpose: an adapter turns an exception inside send_many into a transient error, and a message that
+# was in fact sent would then go out twice.
+_SEND_LIMITS = {"soft_time_limit": settings.SEND_LEASE_S * 2, "time_limit": settings.SEND_LEASE_S * 2 + 30}
 
 
 @shared_task(acks_late=True, time_limit=60, soft_time_limit=50, ignore_result=True)

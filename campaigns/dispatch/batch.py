@@ -8,8 +8,8 @@ shared throttle grants tokens (per provider and per campaign; waiting at most
 Then ``send_many``, and the results with their audit events in one transaction.
 
 Rows the batch does not get to (paused, window closed, out of time) go back to ``pending`` untouched.
-A batch stops claiming chunks after half its lease, so its rows are never reconciled under its feet
-while it is healthy.
+A live batch renews the lease of the rows it still holds every quarter lease, so only a dead worker's
+rows expire; it also gives its worker back after half a lease (the rest goes out in the next run).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ..models import Campaign, Delivery
 from ..rendering import RenderError
 from ..window import within_collection_hours
 from . import clock, results
-from .claim import claim, due_pending_exists, release
+from .claim import claim, due_pending_exists, release, renew
 from .fanout import enqueue
 from .finish import campaign_fail, campaign_finish_if_done
 from .outgoing import ROW_FIELDS, SendPlan, build_all
@@ -100,6 +100,7 @@ class Batch:
         self.report = BatchReport()
         self.deadline = time.monotonic() + settings.SEND_LEASE_S / 2
         self.lease_until: dt.datetime | None = None
+        self.renewed_at = time.monotonic()
 
     def run(self) -> BatchReport:
         campaign, report = self.campaign, self.report
@@ -147,6 +148,9 @@ class Batch:
         """Send the next chunk of ``queue`` (popping what it handles); False when the batch must stop."""
         if not self._may_continue():
             return False
+        self._renew(queue)
+        if not queue:
+            return False
         chunk = [queue.popleft() for _ in range(min(settings.SEND_CHUNK_SIZE, len(queue)))]
         blocked = _blocked(plan, chunk)
         outcomes = [results.Outcome(row, "skipped", "send.skipped", skip_reason=blocked[row["id"]], attempted=False,
@@ -171,6 +175,21 @@ class Batch:
         self._count(outcomes)
         touch_progress(self.campaign.pk, now)
         return not self.report.stopped
+
+    def _renew(self, queue: deque) -> None:
+        """Extend the lease of the rows still queued, every quarter of a lease."""
+        if time.monotonic() - self.renewed_at < settings.SEND_LEASE_S / 4:
+            return
+        now = clock.now()
+        new_lease = now + dt.timedelta(seconds=settings.SEND_LEASE_S)
+        ours = renew([row["id"] for row in queue], lease_until=self.lease_until, new_lease_until=new_lease, now=now)
+        lost = [row for row in queue if row["id"] not in ours]
+        if lost:  # reconciled while we were slow: someone else sends them now
+            logger.warning("batch of campaign %s lost %s rows to the reconciler", self.campaign.pk, len(lost))
+            kept = [row for row in queue if row["id"] in ours]
+            queue.clear()
+            queue.extend(kept)
+        self.lease_until, self.renewed_at = new_lease, time.monotonic()
 
     def _count(self, outcomes: list[results.Outcome]) -> None:
         report = self.report

@@ -5,7 +5,8 @@ in one statement: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent batche
 without waiting; on SQLite the single writer makes the conditional UPDATE atomic. The lease value is
 also the claim's token: results and releases only touch rows still ``sending`` under that lease, so
 a batch that overran its lease (and whose rows were reconciled and claimed again) cannot overwrite
-the newer claim.
+the newer claim. A live batch renews its lease as it goes (``renew``), so the lease only has to outlast
+one chunk, and an expired lease really means a dead worker.
 """
 
 from __future__ import annotations
@@ -44,6 +45,21 @@ def release(ids: list[int], *, lease_until, now, attempted: bool = False) -> int
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [ts(now), ts(lease_until), *ids])
         return cursor.rowcount
+
+
+def renew(ids: list[int], *, lease_until, new_lease_until, now) -> set[int]:
+    """Extend the lease of rows still held under ``lease_until``; returns the ids still ours (a row missing
+    here was reconciled meanwhile and belongs to someone else now)."""
+    if not ids:
+        return set()
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table(Delivery)} SET lease_until = %s, updated_at = %s "
+        f"WHERE status = 'sending' AND lease_until = %s AND id IN ({placeholders}) RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [ts(new_lease_until), ts(now), ts(lease_until), *ids])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def due_pending_exists(campaign_id: int, first_id: int, last_id: int, *, now) -> bool:
