@@ -144,3 +144,22 @@ def test_invalid_rules_are_not_saved(db):
         segment_create(name="bad", rules={"match": "all", "rules": [{"field": "nope", "op": "equals", "value": 1}]},
                        actor="t")
     assert not Segment.objects.exists()
+
+
+def test_dates_with_a_time_or_in_other_writings(db):
+    recipient(external_id="T1", attributes={"due": day(0) + " 18:30"})
+    recipient(external_id="T2", attributes={"due": "2026年1月5日"})
+    recipient(external_id="T3", attributes={"due": ""})
+    recipient(external_id="T4", attributes={"due": day(3).replace("-", "/") + " 09:00"})
+    assert ids({"rules": [{"field": "attributes.due", "op": "within_days", "value": 3}]}) == {"T1", "T4"}
+    assert ids({"rules": [{"field": "attributes.due", "op": "date_equals", "value": day(0)}]}) == {"T1"}
+    assert ids({"rules": [{"field": "attributes.due", "op": "date_before", "value": "2999-01-01"}]}) == {"T1", "T4"}
+    assert ids({"rules": [{"field": "attributes.due", "op": "date_after", "value": "1999-01-01"}]}) == {"T1", "T4"}
+
+
+def test_numbers_with_commas_and_spaces(db):
+    recipient(external_id="N1", attributes={"amount": " 1,200 "})
+    recipient(external_id="N2", attributes={"amount": "¥500"})
+    recipient(external_id="N3", attributes={"amount": "-3.5"})
+    assert ids({"rules": [{"field": "attributes.amount", "op": "gt", "value": 1000}]}) == {"N1"}
+    assert ids({"rules": [{"field": "attributes.amount", "op": "lt", "value": 0}]}) == {"N3"}
