@@ -8,6 +8,7 @@ a word that only appears after merging is caught too.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -219,7 +220,8 @@ def _summary(campaign, stats: aud.AudienceStats, result: PreflightResult) -> dic
     summary = {
         "total": stats.total, "sendable": stats.sendable, "blocked": stats.blocked, "missing": stats.missing,
         "empty": stats.empty, "non_gsm": stats.non_gsm,
-        "estimated_seconds": round(estimated_seconds(recipients=stats.sendable, per_second=campaign.throttle_per_s)),
+        "estimated_seconds": math.ceil(estimated_seconds(recipients=stats.sendable,
+                                                         per_second=campaign.throttle_per_s)),
         "previews": [{"label": p.label, "id": p.recipient["id"]} for p in result.previews],
         "errors": sum(1 for f in result.findings if f.severity == ERROR),
         "warnings": sum(1 for f in result.findings if f.severity == WARNING),
