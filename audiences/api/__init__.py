@@ -1,5 +1,6 @@
-"""``/api/v1/``: imports, recipients, segments, suppressions and consents (mounted by notify_console.api).
+"""``/api/v1/``: imports, recipients, segments, suppressions, consents, exclusion lists.
 
+Mounted by notify_console.api.
 Every operation is for operators and admins (``auth=roles(OPERATOR, ADMIN)``); errors answer with
 ``{"code": ..., "message": ...}`` and a 4xx status.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from .exclusions import router as exclusions_router
 from .imports import router as imports_router
 from .recipients import router as recipients_router
 from .segments import router as segments_router
@@ -18,3 +20,4 @@ router.add_router("", imports_router)
 router.add_router("", recipients_router)
 router.add_router("", segments_router)
 router.add_router("", suppressions_router)
+router.add_router("", exclusions_router)

@@ -118,3 +118,26 @@ def test_recipient_api(client, make_user, token_for):
     revoked = client.post(f"/api/v1/consents/{consent.json()['id']}/revoke", {"reason": "x"},
                           content_type="application/json", headers=headers)
     assert revoked.json()["revoked_at"] is not None
+
+
+def test_exclusion_list_api(client, make_user, token_for):
+    from audiences.eligibility import send_block_reason
+    from audit.models import AuditEvent
+
+    headers = {"Authorization": f"Bearer {token_for(make_user('operator'))}"}
+    r = recipient(external_id="LIT-1")
+    created = client.post("/api/v1/exclusion-lists", {"name": "係争中"}, content_type="application/json",
+                          headers=headers)
+    assert created.status_code == 201
+    list_id = created.json()["id"]
+    added = client.post(f"/api/v1/exclusion-lists/{list_id}/entries",
+                        {"external_ids": ["LIT-1", "LIT-1", "DEAD-9"], "reason": "litigation"},
+                        content_type="application/json", headers=headers)
+    assert added.json()["entries"] == 2
+    assert send_block_reason(recipient=r, channel="email", purpose="notice", exclusion_list_id=list_id) == "excluded"
+    entries = client.get(f"/api/v1/exclusion-lists/{list_id}/entries", headers=headers).json()
+    first = next(e for e in entries if e["external_id"] == "LIT-1")
+    assert client.delete(f"/api/v1/exclusion-lists/{list_id}/entries/{first['id']}",
+                         headers=headers).status_code == 204
+    assert send_block_reason(recipient=r, channel="email", purpose="notice", exclusion_list_id=list_id) is None
+    assert AuditEvent.objects.filter(action__startswith="exclusion").count() == 3  # list created, added, removed
