@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_monitor
 from .views import approval, campaigns, templates
 
 app_name = "campaigns"
@@ -23,4 +24,10 @@ urlpatterns = [
     path("<int:campaign_id>/review/", approval.review, name="review"),
     path("<int:campaign_id>/approve/", approval.approve, name="approve"),
     path("<int:campaign_id>/reject/", approval.reject, name="reject"),
+    # The monitor page of a sending campaign (views_monitor, the delivery side).
+    path("<int:campaign_id>/monitor/", views_monitor.monitor, name="monitor"),
+    path("<int:campaign_id>/monitor.json", views_monitor.monitor_json, name="monitor_json"),
+    path("<int:campaign_id>/monitor/pause/", views_monitor.monitor_pause, name="monitor_pause"),
+    path("<int:campaign_id>/monitor/resume/", views_monitor.monitor_resume, name="monitor_resume"),
+    path("<int:campaign_id>/monitor/cancel/", views_monitor.monitor_cancel, name="monitor_cancel"),
 ]

@@ -31,6 +31,7 @@ from django.db import connection
 from audit.models import AuditEvent
 from campaigns.dispatch import delivery_id_from
 from campaigns.models import Campaign, Delivery
+from campaigns.permissions import grant_approve_permission
 from campaigns.services import campaign_create
 from campaigns.tasks import dispatch_tick, reconcile_deliveries
 from notify_console.celery import app as celery_app
@@ -129,6 +130,7 @@ def worker_env(monkeypatch):
 def test_a_worker_killed_mid_campaign_loses_nobody_and_duplicates_only_what_was_in_flight(
         worker_env, people, make_audience, email_template, email_sender, approve):
     env, sink = worker_env
+    grant_approve_permission()  # a transactional test's flush removed what the data migration granted
     segment = make_audience([customer(i, email=f"crash{i}@example.jp") for i in range(RECIPIENTS)])
     campaign = approve(campaign_create(user=people["author"], name="crash", purpose="notice", template=email_template,
                                        segment=segment, sender=email_sender, throttle_per_s=1000))
