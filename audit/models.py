@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-# Built CONCURRENTLY on PostgreSQL by migration 0003 so that adding them never blocks the send path.
+# Built CONCURRENTLY on PostgreSQL by migrations 0003/0004 so that adding them never blocks the send path.
 SEARCH_INDEXES = [
     models.Index(
         fields=["campaign_id", "at", "id"], name="audit_campaign_at", condition=models.Q(campaign_id__isnull=False)
@@ -19,7 +19,11 @@ SEARCH_INDEXES = [
     ),
     models.Index(fields=["address", "at", "id"], name="audit_address_at", condition=~models.Q(address="")),
     models.Index(fields=["actor", "at", "id"], name="audit_actor_at"),
-    models.Index(fields=["action", "at", "id"], name="audit_action_at"),
+    # varchar_pattern_ops: LIKE 'prefix%' (an action prefix) uses it whatever the collation.
+    models.Index(
+        fields=["action", "at", "id"], name="audit_action_prefix_at", opclasses=["varchar_pattern_ops", "", ""]
+    ),
+    models.Index(fields=["outcome", "at", "id"], name="audit_outcome_at"),
 ]
 
 
