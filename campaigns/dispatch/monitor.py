@@ -59,7 +59,7 @@ def _rate(campaign: Campaign) -> float | None:
 def monitor_data(campaign: Campaign) -> dict:
     counters = campaign_counters(campaign)
     remaining = counters[D.PENDING] + counters[D.SENDING]
-    rate = _rate(campaign)
+    rate = _rate(campaign) if campaign.state == Campaign.State.SENDING else None
     eta_s = round(remaining / rate) if rate and remaining and campaign.state == Campaign.State.SENDING else None
     complaints = complaint_rate(campaign)
     return {
