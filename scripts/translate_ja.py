@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale/ja/LC_MESSAGES/django.po"
 CATALOG = runpy.run_path(str(ROOT / "locale/ja/catalog.py"))["JA"]
 # Each app may keep its own strings in <app>/locale_ja.py (a JA dict), so apps never edit one shared file.
-for _app_catalog in sorted(ROOT.glob("*/locale_ja.py")):
+# (and a package inside an app its own, e.g. campaigns/dispatch/locale_ja.py for the delivery side).
+for _app_catalog in sorted([*ROOT.glob("*/locale_ja.py"), *ROOT.glob("*/*/locale_ja.py")]):
     CATALOG.update(runpy.run_path(str(_app_catalog))["JA"])
 
 

@@ -1,0 +1,66 @@
+"""Japanese for the delivery side's strings: the monitor page, dispatch reasons, skip and error labels."""
+
+JA = {
+    "What this campaign sends changed after it was approved; submit it again.":
+        "承認後に配信内容が変更されました。もう一度申請してください。",
+    "Paused automatically: complaint rate %(rate).2f %% of %(delivered)s delivered reached the %(limit).1f %% limit.":
+        "自動一時停止: 苦情率が配信済み %(delivered)s 件に対して %(rate).2f %% となり、"
+        "上限 %(limit).1f %% に達しました。",
+    "Monitor": "配信モニター",
+    "Monitor sending": "配信状況を見る",
+    "window": "配信時間帯",
+    "throttle": "送信速度",
+    "Complaint rate": "苦情率",
+    "Mailbox providers draw the line at 0.3 percent; the campaign pauses itself there.":
+        "大手メールボックス事業者の基準は 0.3 パーセントです。この値に達するとキャンペーンは自動で一時停止します。",
+    "The pilot has been sent. Check its results, then release the rest on the campaign page.":
+        "パイロット配信が終わりました。結果を確認してから、キャンペーンの画面で残りを配信してください。",
+    "Now": "現在",
+    "messages/s": "通/秒",
+    "ETA": "残り時間",
+    "Throughput over time": "時間ごとの送信数",
+    "Skipped, by reason": "配信対象外（理由別）",
+    "Errors, by code": "エラー（コード別）",
+    "Code": "コード",
+    "Count": "件数",
+    "Waiting to retry": "再送待ち",
+    "Pause sending? Messages already handed to the provider cannot be recalled.":
+        "配信を一時停止しますか？ すでに送信事業者に渡したメッセージは取り消せません。",
+    "Resume sending?": "配信を再開しますか？",
+    "Cancel this campaign? Whatever has not been sent will never be sent. This cannot be undone.":
+        "このキャンペーンを中止しますか？ 未送信の分は送信されません。元に戻せません。",
+    "Reason (optional)": "理由（任意）",
+    "Total": "合計",
+    "on the exclusion list": "除外リストに登録",
+    "no address for the channel": "宛先なし",
+    "not a mobile number": "携帯電話番号ではない",
+    "no marketing consent": "広告メールの同意なし",
+    "opted out": "配信停止済み",
+    "hard bounce": "ハードバウンス",
+    "complaint": "苦情",
+    "legal hold": "法的保留",
+    "do not contact": "連絡禁止",
+    "suppressed by hand": "手動で配信停止",
+    "campaign cancelled": "キャンペーン中止",
+    "address changed after the start": "配信開始後に宛先が変更",
+    "recipient deleted": "受信者が削除済み",
+    "filtered by the carrier": "キャリアによるフィルタ",
+    "landline or unreachable carrier": "固定電話または到達不能なキャリア",
+    "unreachable handset": "端末に到達できない",
+    "unknown handset": "不明な端末",
+    "recipient replied STOP": "受信者が停止を返信",
+    # Shared with the campaigns pages (campaigns/locale_ja.py, loaded after this file, wins if it differs).
+    "Pending": "送信待ち",
+    "Sending": "送信中",
+    "Sent": "送信済み",
+    "Delivered": "到達",
+    "Bounced": "バウンス",
+    "Failed": "失敗",
+    "Skipped": "対象外",
+    "Pause": "一時停止",
+    "Resume": "再開",
+    "Cancel campaign": "キャンペーンを中止",
+    "Paused.": "一時停止しました。",
+    "Resumed.": "再開しました。",
+    "Cancelled.": "中止しました。",
+}
