@@ -20,7 +20,7 @@ from .headers import Columns
 from .phones import parse_phone
 
 MAX_EXTERNAL_ID = 128
-MAX_NAME = 300
+MAX_NAME = 1000
 ERROR, WARNING = "error", "warning"
 
 

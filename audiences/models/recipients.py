@@ -26,7 +26,7 @@ class Recipient(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     external_id = models.CharField(max_length=128)
-    name = models.CharField(max_length=300, blank=True, default="")
+    name = models.CharField(max_length=1000, blank=True, default="")
     email = models.CharField(max_length=320, blank=True, default="", help_text="as given, trimmed")
     # Lower-cased copy: addresses are compared case-insensitively (suppressions, search) via an index.
     email_normalized = models.CharField(max_length=320, blank=True, default="")

@@ -224,3 +224,11 @@ def test_an_invalid_contact_keeps_the_stored_one_and_leaves_nothing_behind(run_c
     assert not Recipient.objects.filter(email__contains="\x01").exists()
     assert not Recipient.objects.filter(phone__contains="\x01").exists()
     assert not Recipient.objects.filter(phone_type__contains="\x01").exists()
+
+
+def test_overlong_names_are_shortened_with_a_warning(run_csv):
+    job = run_csv([["external_id", "name", "email"], ["L1", "長" * 1001, "l1@example.jp"]])
+    assert_accounted(job)
+    assert (job.created, job.warnings) == (1, 1)
+    assert ImportIssue.objects.get(job=job).code == "name.too_long"
+    assert len(Recipient.objects.get(external_id="L1").name) == 1000
