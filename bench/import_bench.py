@@ -159,8 +159,13 @@ def bare_copy(url: str, path: Path, encoding: str) -> float:
         with conn.cursor() as cur, cur.copy(
                 f"COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING '{pg_encoding}')") as copy, \
                 path.open("rb") as handle:
+            carry = b""
             while chunk := handle.read(1 << 20):
-                copy.write(chunk)
+                # COPY has no notion of a blank line; drop the few the generator wrote.
+                data = (carry + chunk).replace(b"\r\n\r\n", b"\r\n")
+                carry, data = data[-3:], data[:-3]
+                copy.write(data)
+            copy.write(carry)
         seconds = time.perf_counter() - started
         count = conn.execute("SELECT COUNT(*) FROM bench_bare_copy").fetchone()[0]
         conn.execute("DROP TABLE bench_bare_copy")
@@ -262,9 +267,9 @@ def main() -> int:
         return 1
     summary = json.loads(stdout.strip().splitlines()[-1])
     log(f"  {summary}")
-    timings = [line for line in stderr.splitlines() if "timings" in line]
-    if timings:
-        log("  " + timings[-1])
+    for line in stderr.splitlines():
+        if "staged" in line or "database seconds" in line:
+            log("  " + line)
     assert summary["records"] == expected["records"], (summary, expected)
     assert summary["created"] + summary["updated"] + summary["rejected"] + summary["blank"] == summary["records"]
 
