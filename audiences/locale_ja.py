@@ -123,6 +123,7 @@ JA = {
     # segments
     "Segments": "セグメント",
     "New segment": "新しいセグメント",
+    "Segment name": "セグメント名",
     "Description": "説明",
     "No segments yet.": "セグメントはまだありません。",
     "Recipients who match": "次の条件に",
