@@ -201,3 +201,14 @@ def test_an_api_request_records_its_token_prefix_not_the_token(client, make_user
 def test_a_malformed_or_unknown_token_is_anonymous(client, header):
     client.post("/api/v1/me", headers={"Authorization": header})
     assert not AuditEvent.objects.filter(action__startswith="op.").exists()
+
+
+def test_opening_a_recipients_page_is_recorded_with_the_recipient(client, make_user):
+    from audiences.models import Recipient
+
+    taro = Recipient.objects.create(external_id="C-9", email="taro@example.jp")
+    operator = make_user("operator")
+    client.force_login(operator)
+    assert client.get(f"/audiences/recipients/{taro.pk}/").status_code == 200
+    event = AuditEvent.objects.get(action="op.view_personal_data")
+    assert (event.actor, event.recipient_id, event.object_type) == (operator.username, taro.pk, "audiences:recipient")
