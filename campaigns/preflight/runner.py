@@ -9,6 +9,7 @@ a word that only appears after merging is caught too.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -105,20 +106,21 @@ def render_previews(compiled: CompiledMessage, spec: MessageSpec, labelled: list
     return previews
 
 
-def preview_rows(sendable_qs, stats: aud.AudienceStats, compiled: CompiledMessage) -> list[tuple[str, dict]]:
+def preview_rows(sendable_qs, stats: aud.AudienceStats) -> list[tuple[str, dict]]:
+    """The edge cases found by the audience scan, then a few random recipients."""
+    edges = [("longest_name", stats.longest_name_id), ("longest", stats.longest_fields_id),
+             ("empty_optional", stats.empty_optional_id)]
+    rows = aud.rows_by_id([i for _, i in edges if i is not None])
     labelled: list[tuple[str, dict]] = []
     seen: set[int] = set()
-
-    def add(label: str, rows: list[dict]) -> None:
-        for row in rows:
-            if row["id"] not in seen:
-                seen.add(row["id"])
-                labelled.append((label, row))
-
-    add("longest_name", aud.longest_name(sendable_qs))
-    add("longest", aud.longest(sendable_qs, fields=set(compiled.fields)))
-    add("empty_optional", aud.with_empty_optional(sendable_qs, optional=set(compiled.optional_fields)))
-    add("random", aud.random_sample(sendable_qs, min_id=stats.min_id, max_id=stats.max_id, size=SAMPLE_SIZE))
+    for label, recipient_id in edges:
+        if recipient_id in rows and recipient_id not in seen:
+            seen.add(recipient_id)
+            labelled.append((label, rows[recipient_id]))
+    for row in aud.random_sample(sendable_qs, min_id=stats.min_id, max_id=stats.max_id, size=SAMPLE_SIZE):
+        if row["id"] not in seen:
+            seen.add(row["id"])
+            labelled.append(("random", row))
     return labelled
 
 
@@ -174,18 +176,30 @@ def run_preflight(campaign, *, now=None) -> PreflightResult:
         audience_qs = _audience(campaign)
         stats = aud.audience_stats(audience_qs, channel=campaign.channel, purpose=campaign.purpose,
                                    exclusion_list_id=campaign.exclusion_list_id, fields=fields,
-                                   check_gsm=campaign.channel == "sms")
+                                   optional=set(compiled.optional_fields) if compiled else set(),
+                                   check_gsm=campaign.channel == "sms" and _static_text_is_gsm7(version.body))
         result.findings += _audience_findings(campaign, stats)
         if compiled is not None and stats.sendable:
             sendable_qs = aud.sendable(audience_qs, channel=campaign.channel, purpose=campaign.purpose,
                                        exclusion_list_id=campaign.exclusion_list_id)
-            result.previews = render_previews(compiled, spec, preview_rows(sendable_qs, stats, compiled))
+            result.previews = render_previews(compiled, spec, preview_rows(sendable_qs, stats))
     result.findings += _preview_findings(campaign, result.previews, stats)
     result.findings += schedule_findings(send_at=campaign.send_at, window=campaign.window, now=now,
                                          recipients=stats.sendable, per_second=campaign.throttle_per_s)
     result.findings = sort_findings(_dedupe(result.findings))
     result.summary = _summary(campaign, stats, result)
     return result
+
+
+_TAG = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
+
+
+def _static_text_is_gsm7(body: str) -> bool:
+    """Whether the template's own text fits GSM-7; if not, every message is UCS-2 whatever the fields hold,
+    and counting recipients whose fields force UCS-2 would be a wasted pass over the audience."""
+    from channels.sms import is_gsm7
+
+    return is_gsm7(_TAG.sub("", body))
 
 
 def _audience(campaign):
@@ -208,7 +222,7 @@ def _preview_findings(campaign, previews: list[Preview], stats: aud.AudienceStat
         infos = [sms_info(parts.get("body", "")) for parts in rendered]
         longest = max(rendered, key=lambda parts: sms_info(parts.get("body", "")).units)
         findings += sms_text_findings(longest.get("body", ""))
-        if stats.non_gsm and all(info.encoding == "GSM-7" for info in infos):
+        if stats.non_gsm:
             findings.append(Finding("sms.ucs2_recipients", WARNING, {"count": stats.non_gsm}))
         mean = sum(info.segments for info in infos) / len(infos)
         findings.append(sms_cost_finding(recipients=stats.sendable, mean_segments=mean,
