@@ -15,7 +15,7 @@ HOURS = [(h, f"{h:02d}:00") for h in range(25)]
 
 
 class TemplateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Title"), max_length=200)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     subject = forms.CharField(label=_("Subject"), required=False, max_length=500)
@@ -35,7 +35,7 @@ class TemplateVersionForm(forms.Form):
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Title"), max_length=200)
     purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
     template = forms.ModelChoiceField(label=_("Template"), queryset=Template.objects.filter(archived=False))
     segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.all())

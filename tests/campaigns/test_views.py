@@ -125,7 +125,7 @@ def test_a_stale_approval_page_is_refused_with_a_message(client, people, email_c
                            follow=True)
     campaign.refresh_from_db()
     assert campaign.state == "pending_approval"
-    assert "changed after you opened it" in response.content.decode() or "開いた後に変更" in response.content.decode()
+    assert "changed after you opened it" in response.content.decode() or "画面を開いた後に" in response.content.decode()
 
 
 def test_approve_needs_the_confirmation(client, people, email_campaign):
