@@ -14,11 +14,12 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from audit.services import record
@@ -33,6 +34,7 @@ from .writer_sqlite import writer_for
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
+STALE_AFTER_S = 3600 + 300  # the task's time_limit plus a margin
 QUEUE_CHUNKS = 3
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -219,8 +221,12 @@ def _check_and_complete(job: ImportJob, totals: Totals, result: MergeResult, aud
 
 def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
     """Run a pending job to completion (or failure/cancellation); returns the refreshed job."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    # A job still "running" long after the task's hard time limit lost its worker (acks_late
+    # redelivers the task); it never committed anything, so it may start again.
+    stale = timezone.now() - timedelta(seconds=STALE_AFTER_S)
+    claimable = Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, started_at__lt=stale)
+    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), rows_done=0, bytes_done=0
     )
     job = ImportJob.objects.select_related("audience_list").get(pk=job_id)
     if not claimed:

@@ -232,3 +232,19 @@ def test_overlong_names_are_shortened_with_a_warning(run_csv):
     assert (job.created, job.warnings) == (1, 1)
     assert ImportIssue.objects.get(job=job).code == "name.too_long"
     assert len(Recipient.objects.get(external_id="L1").name) == 1000
+
+
+def test_a_job_whose_worker_died_can_be_claimed_again_later(db, write_csv):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from audiences.services import import_create
+
+    job = import_create(path=write_csv([["external_id", "email"], ["S1", "s@example.jp"]]), list_name="s",
+                        actor="t", queue=False)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now())
+    assert runner.run_import(job.pk).status == "running"  # a second delivery while it really runs: no-op
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
+    job = runner.run_import(job.pk)
+    assert job.status == "completed" and job.created == 1
