@@ -116,6 +116,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal_audit", "schedule": env_int("AUDIT_SEAL_EVERY_S", 60, minimum=5)},
+    # Re-sends imports whose worker was lost mid-run (their transaction never committed).
+    "audiences-requeue-stale-imports": {"task": "audiences.requeue_stale_imports", "schedule": 600},
     # Recomputes the whole seal chain (about a minute per ten million events); the integrity page shows it.
     "audit-verify": {
         "task": "audit.tasks.verify_audit", "schedule": env_int("AUDIT_VERIFY_EVERY_S", 86400, minimum=60),

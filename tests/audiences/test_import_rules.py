@@ -248,3 +248,18 @@ def test_a_job_whose_worker_died_can_be_claimed_again_later(db, write_csv):
     ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
     job = runner.run_import(job.pk)
     assert job.status == "completed" and job.created == 1
+
+
+def test_beat_resends_stale_imports(db, write_csv):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from audiences.imports.tasks import requeue_stale_imports
+    from audiences.services import import_create
+
+    job = import_create(path=write_csv([["external_id", "email"], ["B1", "b@example.jp"]]), list_name="b",
+                        actor="t", queue=False)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - dt.timedelta(hours=2))
+    assert requeue_stale_imports() == 1  # eager in tests: the import runs
+    assert ImportJob.objects.get(pk=job.pk).status == "completed"
