@@ -6,6 +6,7 @@ base creates ``AuditEvent`` rows, and nothing can change them once written.
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,27 @@ def record_many(events: Iterable[Event], *, batch_size: int = 2000) -> int:
     rows = [event.to_model() for event in events]
     AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)
+
+
+def record_many_copy(events: Sequence[Event]) -> int:
+    """``record_many`` through PostgreSQL's ``COPY … FROM STDIN`` (the send path: thousands of events a
+    second, where building model instances and a multi-row INSERT cost more than the rows themselves).
+    Same rows, same truncation as ``Event.to_model``; on other databases it is ``record_many``."""
+    if connection.vendor != "postgresql":
+        return record_many(events)
+    if not events:
+        return 0
+    now = timezone.now()
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in EVENT_COLUMNS)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for e in events:
+            copy.write_row((
+                e.at or now, e.actor[:150], e.action, e.object_type, str(e.object_id)[:64], e.campaign_id,
+                e.recipient_id, e.channel, e.address[:320], e.outcome, json.dumps(e.details),
+                e.ip, e.user_agent[:_USER_AGENT_MAX],
+            ))
+    return len(events)
 
 
 # The columns a SELECT given to ``record_from_select`` returns, in this order.

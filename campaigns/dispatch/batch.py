@@ -2,7 +2,8 @@
 
 Before every chunk of ``SEND_CHUNK_SIZE`` rows: the campaign is still ``sending`` (a pause or cancel
 stops the batch here), the send window is open (collection: never 21:00–08:00 Asia/Tokyo, whatever
-the campaign says), nobody in the chunk became blocked (set-based ``annotate_block_reason``), and the
+the campaign says), nobody in the chunk became blocked (set-based ``annotate_block_reason`` over the
+rows the batch holds, repeated when the last check is more than ``RECHECK_S`` old), and the
 shared throttle grants tokens (per provider and per campaign; waiting at most
 ``SEND_THROTTLE_WAIT_S`` per grant). The window is looked at once more right before the adapter call.
 Then ``send_many``, and the results with their audit events in one transaction.
@@ -39,6 +40,9 @@ from .outgoing import ROW_FIELDS, SendPlan, build_all
 
 logger = logging.getLogger(__name__)
 S = Campaign.State
+# Eligibility (suppressions, exclusions, consent) is re-checked for the rows a batch still holds at most
+# this often: once per batch at full speed, every couple of seconds when the throttle makes it slow.
+RECHECK_S = 2.0
 
 
 @dataclass
@@ -101,6 +105,8 @@ class Batch:
         self.deadline = time.monotonic() + settings.SEND_LEASE_S / 2
         self.lease_until: dt.datetime | None = None
         self.renewed_at = time.monotonic()
+        self.blocked: dict[int, str] = {}  # delivery id → why it may not be sent (the last recheck)
+        self.checked_at: float | None = None
 
     def run(self) -> BatchReport:
         campaign, report = self.campaign, self.report
@@ -151,8 +157,11 @@ class Batch:
         self._renew(queue)
         if not queue:
             return False
+        if self.checked_at is None or time.monotonic() - self.checked_at >= RECHECK_S:
+            self.blocked = _blocked(plan, list(queue))
+            self.checked_at = time.monotonic()
         chunk = [queue.popleft() for _ in range(min(settings.SEND_CHUNK_SIZE, len(queue)))]
-        blocked = _blocked(plan, chunk)
+        blocked = {row["id"]: self.blocked[row["id"]] for row in chunk if row["id"] in self.blocked}
         outcomes = [results.Outcome(row, "skipped", "send.skipped", skip_reason=blocked[row["id"]], attempted=False,
                                     details={"stage": "send"}) for row in chunk if row["id"] in blocked]
         sendable = [row for row in chunk if row["id"] not in blocked]

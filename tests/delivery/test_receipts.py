@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from audiences.models import Suppression
 from audiences.services import suppression_add
@@ -135,7 +136,8 @@ def test_complaints_above_the_limit_pause_a_sending_campaign_and_say_why(email_c
     ids = list(Delivery.objects.filter(campaign=campaign).order_by("id").values_list("id", flat=True))
     run_batch(campaign.pk, ids[0], ids[5])  # six sent, four still pending: the campaign is sending
     assert Campaign.objects.get(pk=campaign.pk).state == S.SENDING
-    apply_inbound_event(Complaint(message_id=message_id_for(ids[0]), address="c0@example.jp"))
+    with translation.override("en"):  # the reason is written in the installation's language
+        apply_inbound_event(Complaint(message_id=message_id_for(ids[0]), address="c0@example.jp"))
     campaign.refresh_from_db()
     assert campaign.state == S.PAUSED
     assert "complaint rate" in campaign.status_reason and "0.3" in campaign.status_reason
