@@ -46,6 +46,14 @@ def _stalled(campaign: Campaign, now: dt.datetime) -> bool:
     return _due_pending(campaign.pk, now).exists()
 
 
+def _needs_fanout(campaign: Campaign) -> bool:
+    """A batch stopped for a pause or a closed window (it set the flag), or the campaign entered
+    ``sending`` again (resumed) after its last fan-out."""
+    if campaign.needs_fanout:
+        return bool(Campaign.objects.filter(pk=campaign.pk, needs_fanout=True).update(needs_fanout=False))
+    return campaign.last_fanout_at is not None and campaign.state_changed_at > campaign.last_fanout_at
+
+
 def sample(campaign_id: int, now: dt.datetime) -> DeliverySample:
     counts = status_counts(campaign_id)
     return DeliverySample.objects.create(campaign_id=campaign_id, at=now, **{s: counts[s] for s in D.values})
@@ -65,10 +73,10 @@ def tick(*, start=None, release=None) -> TickReport:
     for campaign_id in report.releasing:
         release(campaign_id)
 
-    for campaign in Campaign.objects.filter(state=S.SENDING).select_related(None):
+    sending = Campaign.objects.filter(state=S.SENDING).defer("preflight", "preflight_summary", "segment_definition")
+    for campaign in sending:
         if window_open(campaign, now):
-            if campaign.needs_fanout and Campaign.objects.filter(pk=campaign.pk, needs_fanout=True).update(
-                    needs_fanout=False):
+            if _needs_fanout(campaign):
                 fan_out(campaign.pk, now=now)
                 report.fanned_out.append(campaign.pk)
             elif _stalled(campaign, now) and sweep(campaign.pk, now=now):

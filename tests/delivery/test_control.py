@@ -117,3 +117,27 @@ def test_a_pilot_released_before_the_start_goes_out_in_one_go(people, make_audie
     campaign_release(campaign=campaign, user=people["author"])
     drive()
     assert Campaign.objects.get(pk=campaign.pk).state == S.COMPLETED and len(memory.sent()) == 5
+
+
+def test_a_resume_fans_out_at_the_next_tick_even_if_no_batch_saw_the_pause(
+        email_campaign, approve, people, clock, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from campaigns.dispatch.fanout import fan_out
+    from campaigns.dispatch.materialise import campaign_start
+    from campaigns.services import campaign_update
+    from campaigns.tasks import dispatch_tick
+
+    # The lifecycle stamps state changes with the real time: run dispatch on it too, any hour of the day.
+    clock.moment = timezone.now()
+    campaign_update(campaign=email_campaign, user=people["author"], window_start_hour=0, window_end_hour=24)
+    campaign = approve(Campaign.objects.get(pk=email_campaign.pk))
+    with django_capture_on_commit_callbacks(execute=False):  # started, but its batches never ran
+        campaign_start(campaign_id=campaign.pk)
+        fan_out(campaign.pk)
+    campaign_pause(campaign=campaign, user=people["approver"])
+    campaign_resume(campaign=campaign, user=people["approver"])
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_tick()
+    assert len(memory.sent()) == 10
+    assert Campaign.objects.get(pk=campaign.pk).state == S.COMPLETED

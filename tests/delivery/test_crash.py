@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection
 
 from audit.models import AuditEvent
+from campaigns.dispatch import clock as dispatch_clock
 from campaigns.dispatch import delivery_id_from
 from campaigns.models import Campaign, Delivery
 from campaigns.permissions import grant_approve_permission
@@ -93,7 +94,8 @@ def _beat(until, timeout: float) -> bool:
 
 
 @pytest.fixture
-def worker_env(monkeypatch):
+def worker_env(monkeypatch, clock):
+    dispatch_clock.set_clock(None)  # this process plays beat next to real workers: real time for both
     monkeypatch.setattr(logging.getLogger("mail.log"), "level", logging.WARNING)  # aiosmtpd's per-command log
     sink = SlowSink()
     port = free_port()
@@ -133,7 +135,8 @@ def test_a_worker_killed_mid_campaign_loses_nobody_and_duplicates_only_what_was_
     grant_approve_permission()  # a transactional test's flush removed what the data migration granted
     segment = make_audience([customer(i, email=f"crash{i}@example.jp") for i in range(RECIPIENTS)])
     campaign = approve(campaign_create(user=people["author"], name="crash", purpose="notice", template=email_template,
-                                       segment=segment, sender=email_sender, throttle_per_s=1000))
+                                       segment=segment, sender=email_sender, throttle_per_s=1000,
+                                       window_start_hour=0, window_end_hour=24))  # the workers use the real clock
     eligible = {f"crash{i}@example.jp" for i in range(RECIPIENTS)}
 
     worker = _start_worker(env, "crash1")

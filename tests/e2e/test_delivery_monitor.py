@@ -27,7 +27,8 @@ def started(people, make_audience, email_template, email_sender, settings):
     grant_approve_permission()  # a transactional test's flush removed what the data migration granted
     segment = make_audience([customer(i) for i in range(12)] + [customer(99, email="")])
     campaign = campaign_create(user=people["author"], name="12月請求のお知らせ", purpose="notice",
-                               template=email_template, segment=segment, sender=email_sender)
+                               template=email_template, segment=segment, sender=email_sender,
+                               window_start_hour=0, window_end_hour=24)  # real clock: any hour of the day
     campaign = campaign_submit(campaign=campaign, user=people["author"])
     campaign = campaign_approve(campaign=campaign, user=people["approver"], seen_hash=campaign.content_hash)
     assert campaign_start(campaign_id=campaign.pk)  # materialised; no batch has run yet
