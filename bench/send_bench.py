@@ -93,8 +93,9 @@ def recreate_database(name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def seed(n: int) -> dict:
-    """n customers with an email address and a mobile number; an email and an SMS campaign, approved."""
+def seed(n: int, *, throttle_per_s: int = 0) -> dict:
+    """n customers with an email address and a mobile number; an email and an SMS campaign, approved
+    (campaign throttle off unless ``throttle_per_s``)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -132,7 +133,8 @@ def seed(n: int) -> dict:
     for channel, template, sender in (("email", email_template, email_sender), ("sms", sms_template, sms_sender)):
         campaign = campaign_create(user=author, name=f"bench {channel}", purpose="notice", template=template,
                                    segment=segment, sender=sender, window_start_hour=0, window_end_hour=24)
-        Campaign.objects.filter(pk=campaign.pk).update(throttle_per_s=0)  # throttle off (the UI refuses 0)
+        # throttle off: 0, which the UI refuses; the content hash is taken at submission, after this
+        Campaign.objects.filter(pk=campaign.pk).update(throttle_per_s=throttle_per_s)
         campaign = campaign_submit(campaign=Campaign.objects.get(pk=campaign.pk), user=author)
         campaigns[channel] = campaign_approve(campaign=campaign, user=approver, seen_hash=campaign.content_hash).pk
     return campaigns

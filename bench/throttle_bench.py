@@ -70,7 +70,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--burst", type=int, default=5, help="bucket capacity (tokens)")
     parser.add_argument("--store", choices=["auto", "file", "redis"], default="auto")
+    parser.add_argument("--pipeline", action="store_true",
+                        help="through the real send pipeline (Celery, PostgreSQL + Redis): bench/throttle_pipeline.py")
     args = parser.parse_args()
+    if args.pipeline:
+        import throttle_pipeline
+
+        return throttle_pipeline.main(args)
     redis_url = os.environ.get("REDIS_URL", "")
     if args.store == "auto":
         args.store = "redis" if redis_url else "file"

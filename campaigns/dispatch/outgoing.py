@@ -9,6 +9,7 @@ and mailto when configured) and, over https, the RFC 8058 one-click header.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +53,9 @@ class SendPlan:
         rate = campaign.throttle_per_s  # 0 (only settable outside the UI, e.g. by the benchmark): no campaign bucket
         # The start time in the key: the throttle store (Redis) can outlive a database whose ids start again.
         key = f"campaign:{campaign.pk}:{campaign.started_at.timestamp() if campaign.started_at else 0:.6f}"
-        campaign_bucket = Bucket(key, rate) if rate else None
+        # A quarter of a second's worth at once: the campaign's rate stays smooth (carriers dislike bursts),
+        # and over any stretch of time what leaves is the rate the approver signed.
+        campaign_bucket = Bucket(key, rate, burst=max(1, math.ceil(rate / 4))) if rate else None
         return cls(
             campaign=campaign,
             compiled=compiled,

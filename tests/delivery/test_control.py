@@ -54,11 +54,11 @@ def test_pause_stops_sending_within_one_chunk_and_resume_sends_the_rest(email_ca
     campaign = approve(email_campaign)
     calls = after_first_chunk(lambda: campaign_pause(campaign=campaign, user=people["approver"], reason="確認のため"))
     drive()
-    assert calls == [3]
-    assert len(memory.sent()) == 3
+    assert len(calls) == 1 and 1 <= calls[0] <= 3  # one chunk (or what the campaign's throttle granted of it)
+    assert len(memory.sent()) == calls[0]
     campaign.refresh_from_db()
     assert campaign.state == S.PAUSED and campaign.needs_fanout
-    assert Delivery.objects.filter(campaign=campaign, status=D.PENDING).count() == 7
+    assert Delivery.objects.filter(campaign=campaign, status=D.PENDING).count() == 10 - calls[0]
     assert not Delivery.objects.filter(campaign=campaign, status=D.SENDING).exists()
     # released rows were not attempted
     assert set(Delivery.objects.filter(campaign=campaign, status=D.PENDING).values_list("attempts", flat=True)) == {0}
@@ -74,18 +74,18 @@ def test_cancel_stops_sending_and_the_rest_is_skipped_as_cancelled(email_campaig
                                                                    after_first_chunk):
     settings.SEND_CHUNK_SIZE = 4
     campaign = approve(email_campaign)
-    after_first_chunk(lambda: campaign_cancel(campaign=campaign, user=people["author"], reason="誤配信の疑い"))
+    calls = after_first_chunk(lambda: campaign_cancel(campaign=campaign, user=people["author"], reason="誤配信の疑い"))
     drive()
-    assert len(memory.sent()) == 4
+    assert len(calls) == 1 and len(memory.sent()) == calls[0] <= 4
     rows = Delivery.objects.filter(campaign=campaign)
-    assert rows.filter(status=D.SENT).count() == 4
-    assert rows.filter(status=D.SKIPPED, skip_reason="cancelled").count() == 6
+    assert rows.filter(status=D.SENT).count() == calls[0]
+    assert rows.filter(status=D.SKIPPED, skip_reason="cancelled").count() == 10 - calls[0]
     assert not rows.filter(status__in=(D.PENDING, D.SENDING)).exists()
     skipped_ids = {str(i) for i in rows.filter(status=D.SKIPPED).values_list("id", flat=True)}
     audited = set(AuditEvent.objects.filter(action="send.skipped", object_id__in=skipped_ids)
                   .values_list("object_id", flat=True))
     assert audited == skipped_ids
-    assert Campaign.objects.get(pk=campaign.pk).count_skipped == 6
+    assert Campaign.objects.get(pk=campaign.pk).count_skipped == 10 - calls[0]
 
 
 def test_a_pilot_sends_its_share_and_waits_for_the_release(people, make_audience, email_template, email_sender,
