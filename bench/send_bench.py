@@ -331,27 +331,29 @@ def main() -> None:
                     "--without-heartbeat", "--hostname", "bench@%h"], env, f"{args.concurrency} workers")
     result = {"messages": args.messages}
     try:
-        wait_port(SINK_PORT)
-        wait_port(twilio_port)
-        time.sleep(3)  # the worker's pool processes start
-        email_s = run_campaign(campaigns["email"], args.messages, "email")
-        check_audit(campaigns["email"], args.messages)
-        result["email_per_s"] = round(args.messages / email_s)
-        if not args.skip_sms:
-            sms_s = run_campaign(campaigns["sms"], args.messages, "sms")
-            check_audit(campaigns["sms"], args.messages)
-            result["sms_per_s"] = round(args.messages / sms_s)
-        rss = peak_rss_mb(group_pids(worker.pid))
+        try:
+            wait_port(SINK_PORT)
+            wait_port(twilio_port)
+            time.sleep(3)  # the worker's pool processes start
+            email_s = run_campaign(campaigns["email"], args.messages, "email")
+            check_audit(campaigns["email"], args.messages)
+            result["email_per_s"] = round(args.messages / email_s)
+            if not args.skip_sms:
+                sms_s = run_campaign(campaigns["sms"], args.messages, "sms")
+                check_audit(campaigns["sms"], args.messages)
+                result["sms_per_s"] = round(args.messages / sms_s)
+            rss = peak_rss_mb(group_pids(worker.pid))
+        finally:
+            worker_log = stop(worker)
+            stop(twilio)
+            if worker_log.strip():
+                log("worker output:\n" + worker_log[-2000:])
+        if not args.skip_post_office:
+            po_rate = post_office(args, env)
+            result["post_office_per_s"] = round(po_rate)
+            result["ratio_vs_post_office"] = round(result["email_per_s"] / po_rate, 2)
     finally:
-        worker_log = stop(worker)
-        stop(twilio)
-        if worker_log.strip():
-            log("worker output:\n" + worker_log[-2000:])
-    if not args.skip_post_office:
-        po_rate = post_office(args, env)
-        result["post_office_per_s"] = round(po_rate)
-        result["ratio_vs_post_office"] = round(result["email_per_s"] / po_rate, 2)
-    stop(sink)
+        stop(sink)
     result["peak_rss_mb"] = rss
     print(json.dumps(result))
 
