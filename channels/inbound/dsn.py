@@ -52,14 +52,5 @@ def parse_dsn(raw: bytes, *, envelope_to: str = "") -> list[Bounce]:
                 continue
             recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
             address = recipient.split(";", 1)[-1].strip()
-            bounces.append(
-                Bounce(
-                    message_id=message_id,
-                    address=address,
-                    kind=status.bounce_class,
-                    status=status.enhanced,
-                    diagnostic=status.text[:500],
-                    suppression=status.suppression,
-                )
-            )
+            bounces.append(Bounce.from_status(message_id=message_id, address=address, status=status))
     return bounces

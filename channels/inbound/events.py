@@ -44,6 +44,18 @@ class Bounce:
     def error_code(self) -> str:
         return f"smtp.{self.status}" if self.status else "smtp.bounce"
 
+    @classmethod
+    def from_status(cls, *, message_id: str, address: str, status) -> Bounce:
+        """A bounce from a parsed RFC 3463 status (``channels.mail.status.parse_enhanced``)."""
+        return cls(
+            message_id=message_id,
+            address=address,
+            kind=status.bounce_class,
+            status=status.enhanced,
+            diagnostic=status.text[:500],
+            suppression=status.suppression,
+        )
+
 
 @dataclass(frozen=True)
 class Complaint:

@@ -73,16 +73,7 @@ def parse_events(body: bytes) -> list[Bounce | Complaint | DeliveryReceipt]:
             status = parse_enhanced(str(item.get("status") or ""), str(item.get("diagnostic") or ""))
             if status is None:
                 raise WebhookError("webhook.bad_status", "a bounce needs an RFC 3463 status such as 5.1.1")
-            events.append(
-                Bounce(
-                    message_id=message_id,
-                    address=address,
-                    kind=status.bounce_class,
-                    status=status.enhanced,
-                    diagnostic=status.text[:500],
-                    suppression=status.suppression,
-                )
-            )
+            events.append(Bounce.from_status(message_id=message_id, address=address, status=status))
         elif kind == "complaint":
             feedback = str(item.get("feedback_type") or "abuse")
             events.append(Complaint(message_id=message_id, address=address, feedback_type=feedback))
