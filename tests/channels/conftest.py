@@ -78,8 +78,11 @@ class SinkHandler:
     data_reply: str | None = None
     sessions: int = 0
     close_after: int | None = None  # drop the connection after this many accepted messages (once)
+    pipelining: bool = False  # advertise RFC 2920 PIPELINING (aiosmtpd reads pipelined commands in order)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
         if not getattr(session, "counted", False):
             session.counted = True
             self.sessions += 1
@@ -122,6 +125,15 @@ class SmtpSink:
 @pytest.fixture
 def smtp_sink():
     handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield SmtpSink("127.0.0.1", controller.port, handler)
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_pipelining_sink():
+    handler = SinkHandler(pipelining=True)
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield SmtpSink("127.0.0.1", controller.port, handler)
