@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sink_rate import observed_rate
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "notify_console.settings")
 os.environ.setdefault("DEBUG", "1")
@@ -103,11 +105,8 @@ def main() -> None:
         if any(p.exitcode for p in procs):
             raise SystemExit("a worker failed")
         arrivals = sorted(sink.arrivals)
+    observed, per_second = observed_rate(arrivals)
     span = arrivals[-1] - arrivals[0]
-    observed = (len(arrivals) - 1) / span if span > 0 else float("inf")
-    per_second = [0] * (int(span) + 1)
-    for t in arrivals:
-        per_second[int(t - arrivals[0])] += 1
     print("arrivals per second:", per_second, file=sys.stderr)
     print(f"store={args.store} workers={args.workers} burst={args.burst} requests={len(arrivals)} span_s={span:.3f}",
           file=sys.stderr)

@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import send_bench as sb
+from sink_rate import observed_rate
 
 
 def main(args) -> None:
@@ -50,11 +51,7 @@ def main(args) -> None:
         finally:
             sb.stop(worker)
         arrivals = sorted(sink.arrivals)
-    span = arrivals[-1] - arrivals[0]
-    observed = (len(arrivals) - 1) / span if span > 0 else float("inf")
-    per_second = [0] * (int(span) + 1)
-    for t in arrivals:
-        per_second[int(t - arrivals[0])] += 1
+    observed, per_second = observed_rate(arrivals)
     print("arrivals per second:", per_second, file=sys.stderr)
     print(json.dumps({"setting_per_s": rate, "observed_per_s": round(observed, 2), "messages": len(arrivals)}))
 
