@@ -67,7 +67,8 @@ class SmtpAdapter(Adapter):
         if self._conn is not None:
             return
         self._broken = None
-        context = self.tls_context or ssl.create_default_context()
+        # Loading the CA bundle costs milliseconds: only when the session will use TLS.
+        context = self.tls_context or (ssl.create_default_context() if self.use_ssl or self.starttls else None)
         conn = None
         try:
             if self.use_ssl:
