@@ -16,10 +16,10 @@ from .dispatch.materialise import campaign_materialise_rest, campaign_start
 from .dispatch.reconcile import reconcile_expired_leases
 from .dispatch.tick import tick
 
-# A batch gives its worker back after half a lease and renews its rows' leases between chunks, so these
-# limits only end a batch stuck inside one adapter call. The soft limit is far from normal operation on
-# purpose: an adapter turns an exception inside send_many into a transient error, and a message that
-# was in fact sent would then go out twice.
+# A batch gives its worker back after half a lease and renews its rows' leases (between chunks and from a
+# heartbeat during adapter calls), so these limits only end a batch stuck inside one adapter call. The
+# soft limit propagates out of the adapter (it is never reported as a transient error): the untried rows
+# are released and the chunk in flight is resent by the reconciler under the same delivery id.
 _SEND_LIMITS = {"soft_time_limit": settings.SEND_LEASE_S * 2, "time_limit": settings.SEND_LEASE_S * 2 + 30}
 
 

@@ -9,8 +9,10 @@ shared throttle grants tokens (per provider and per campaign; waiting at most
 Then ``send_many``, and the results with their audit events in one transaction.
 
 Rows the batch does not get to (paused, window closed, out of time) go back to ``pending`` untouched.
-A live batch renews the lease of the rows it still holds every quarter lease, so only a dead worker's
-rows expire; it also gives its worker back after half a lease (the rest goes out in the next run).
+A live batch renews the lease of the rows it still holds every quarter lease — between chunks, and from a
+heartbeat thread while the adapter works on a chunk — so only a dead worker's rows expire; it also gives
+its worker back after half a lease (the rest goes out in the next run). A Celery soft time limit
+propagates out of the adapter: the untried rows are released, the chunk in flight waits for its lease.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from django.db.models import Q
 from audiences.eligibility import annotate_block_reason
 from audiences.models import Recipient
 from channels.adapters import get_adapter
+from channels.adapters.base import STOP_EXCEPTIONS
 from channels.throttle import acquire_all
 
 from ..models import Campaign, Delivery
 from ..rendering import RenderError
 from ..window import within_collection_hours
 from . import clock, results
-from .claim import claim, due_pending_exists, release, renew
+from .claim import Heartbeat, claim, due_pending_exists, release, renew
 from .fanout import enqueue
 from .finish import campaign_fail, campaign_finish_if_done
 from .outgoing import ROW_FIELDS, SendPlan, build_all
@@ -127,10 +130,18 @@ class Batch:
             release(ids, lease_until=self.lease_until, now=now)
             raise
         queue = deque(_load(ids))
-        with get_adapter(campaign.channel) as adapter:
-            while queue:
-                if not self._send_chunk(plan, adapter, queue):
-                    break
+        try:
+            with get_adapter(campaign.channel) as adapter:
+                while queue:
+                    if not self._send_chunk(plan, adapter, queue):
+                        break
+        except STOP_EXCEPTIONS:
+            # Celery's soft time limit: the rows never tried go back now; the chunk that was inside the
+            # adapter may have left, so it stays "sending" and the reconciler resends it under the same
+            # delivery id once its lease runs out.
+            release([row["id"] for row in queue], lease_until=self.lease_until, now=clock.now())
+            logger.warning("batch of campaign %s stopped by its time limit", campaign.pk)
+            raise
         if queue:
             report.released += release([row["id"] for row in queue], lease_until=self.lease_until, now=clock.now())
         report.more = report.stopped in ("", "time") and due_pending_exists(
@@ -177,13 +188,32 @@ class Batch:
             queue.extendleft(reversed([row for row, _ in ready]))
             ready = []
             self.report.stopped = "window"
-        sent = adapter.send_many([message for _, message in ready]) if ready else []
+        sent = self._send_many(adapter, [message for _, message in ready], chunk, queue) if ready else []
         outcomes += [results.from_result(row, result, now=moment) for (row, _), result in zip(ready, sent, strict=True)]
         now = clock.now()
         results.write(self.campaign, outcomes, lease_until=self.lease_until, now=now)
         self._count(outcomes)
         touch_progress(self.campaign.pk, now)
         return not self.report.stopped
+
+    def _send_many(self, adapter, messages: list, chunk: list[dict], queue: deque) -> list:
+        """``adapter.send_many`` with a heartbeat that keeps renewing the lease of every row the batch holds
+        while the adapter works: a chunk that is slow (a provider stalling up to its timeout for each
+        message) is not mistaken for a dead worker and sent a second time by the reconciler."""
+        beat = Heartbeat([row["id"] for row in chunk] + [row["id"] for row in queue], self.lease_until)
+        beat.start()
+        try:
+            return adapter.send_many(messages)
+        finally:
+            beat.stop()
+            if beat.lease_until != self.lease_until:
+                self.lease_until, self.renewed_at = beat.lease_until, time.monotonic()
+                if beat.lost:
+                    logger.warning("batch of campaign %s lost %s rows to the reconciler", self.campaign.pk,
+                                   len(beat.lost))
+                    kept = [row for row in queue if row["id"] not in beat.lost]
+                    queue.clear()
+                    queue.extend(kept)
 
     def _renew(self, queue: deque) -> None:
         """Extend the lease of the rows still queued, every quarter of a lease."""

@@ -11,10 +11,18 @@ one chunk, and an expired lease really means a dead worker.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+
+from django.conf import settings
 from django.db import connection, transaction
 
 from ..models import Delivery
+from . import clock
 from .sql import is_postgres, table, ts
+
+logger = logging.getLogger(__name__)
 
 
 def claim(campaign_id: int, first_id: int, last_id: int, *, limit: int, now, lease_until) -> list[int]:
@@ -70,3 +78,35 @@ def due_pending_exists(campaign_id: int, first_id: int, last_id: int, *, now) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign_id, first_id, last_id, ts(now)])
         return cursor.fetchone() is not None
+
+
+class Heartbeat:
+    """Renews a batch's lease every quarter lease from a thread while the main thread is inside an adapter
+    call (which does not touch the database, so the two never race for the lease token). The thread uses
+    its own database connection and closes it when it stops."""
+
+    def __init__(self, ids: list[int], lease_until: dt.datetime) -> None:
+        self.ids, self.lease_until, self.lost = ids, lease_until, set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(settings.SEND_LEASE_S / 4):
+                now = clock.now()
+                new_lease = now + dt.timedelta(seconds=settings.SEND_LEASE_S)
+                ours = renew(self.ids, lease_until=self.lease_until, new_lease_until=new_lease, now=now)
+                self.lost |= set(self.ids) - ours
+                self.ids = [i for i in self.ids if i in ours]
+                self.lease_until = new_lease
+        except Exception:  # the lease then runs out as if we were dead: a resend, never a loss
+            logger.exception("lease heartbeat failed")
+        finally:
+            connection.close()

@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+try:  # Celery's soft time limit (celery.exceptions.SoftTimeLimitExceeded subclasses billiard's)
+    from billiard.exceptions import SoftTimeLimitExceeded
+except ImportError:  # pragma: no cover - billiard comes with Celery
+    class SoftTimeLimitExceeded(Exception):  # noqa: N818
+        pass
+
+# Exceptions that are not a message's problem but the task's: they must reach the task so it stops
+# cleanly. Turning a soft time limit into a transient error would mark a message that may have left as
+# "retry later" and send it twice; propagated, the batch's rows go back through their lease instead.
+STOP_EXCEPTIONS: tuple[type[BaseException], ...] = (SoftTimeLimitExceeded,)
+
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 
@@ -113,11 +124,14 @@ class Adapter:
         self.close()
 
     def send_many(self, messages: list[OutgoingMessage]) -> list[SendResult]:
-        """One result per message, in order. Never raises for a per-message problem."""
+        """One result per message, in order. Never raises for a per-message problem; a Celery soft time
+        limit (``STOP_EXCEPTIONS``) does propagate."""
         results = []
         for message in messages:
             try:
                 results.append(self._send_one(message))
+            except STOP_EXCEPTIONS:
+                raise
             except Exception as exc:  # a bug or an unforeseen provider answer must not lose the batch
                 results.append(SendResult.failed(message, "adapter.error", repr(exc), permanent=False))
         return results

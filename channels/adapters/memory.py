@@ -7,11 +7,15 @@
     assert [m.to for m in memory.sent("email")] == [...]
 
 Shared by every thread of the process (Celery eager mode, live_server); not across processes.
+
+``MEMORY_ADAPTER_EXIT_ON=<address>`` in a worker's environment makes a send to that address end the
+process on the spot (``os._exit``): a poison message, for the tests of the poison-message guard.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from dataclasses import dataclass
 
@@ -61,6 +65,8 @@ def fail_for(
 
 class MemoryAdapter(Adapter):
     def _send_one(self, message: OutgoingMessage) -> SendResult:
+        if message.to and message.to == os.environ.get("MEMORY_ADAPTER_EXIT_ON"):
+            os._exit(70)  # a message that kills its worker (a segfaulting library, the OOM killer)
         with _lock:
             failure = _scripts.get(message.to)
             if failure is not None:

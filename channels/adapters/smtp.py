@@ -19,7 +19,7 @@ from ..mail.builder import MailOptions, build
 from ..mail.dkim import signer_from_settings
 from ..mail.headers import HeaderError
 from ..mail.status import parse_reply
-from .base import Adapter, OutgoingMessage, SendResult
+from .base import STOP_EXCEPTIONS, Adapter, OutgoingMessage, SendResult
 
 
 class SmtpAdapter(Adapter):
@@ -116,6 +116,9 @@ class SmtpAdapter(Adapter):
     def _send_guarded(self, message: OutgoingMessage) -> SendResult:
         try:
             return self._send_one(message)
+        except STOP_EXCEPTIONS:  # the task's time is up: stop, don't report the message as "retry later"
+            self._drop()
+            raise
         except Exception as exc:  # never lose the batch to one message
             return SendResult.failed(message, "adapter.error", repr(exc), permanent=False)
 
