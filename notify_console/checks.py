@@ -31,3 +31,6 @@ def database_is_server(app_configs, **kwargs):
             id="notify.W002",
         )
     ]
+
+
+from . import broker_check  # noqa: E402, F401  (registers the broker checks: visibility timeout, eviction)

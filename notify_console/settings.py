@@ -91,8 +91,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     # Longer than the longest countdown plus run time of any task, so an unacked task is not
-    # redelivered while it is still running (acks_late).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # redelivered while it is still running (acks_late); notify.E010 checks it at start-up.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 7200, minimum=60)}
 else:
     # Embedded mode: a broker that needs no server (kombu's file-system transport).
     _broker_dir = VAR_DIR / "broker"
@@ -112,6 +112,9 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Poison-message guard: a delivery whose worker died this many times while sending it is parked
+# (failed, send.poison) instead of being handed out again (campaigns.dispatch.reconcile).
+SEND_POISON_DEATHS = env_int("SEND_POISON_DEATHS", 3, minimum=1, maximum=100)
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_RESULT_EXPIRES = 3600
@@ -217,6 +220,8 @@ WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "JP").upper()
 # Uploads larger than this are refused before any work (bytes; 1 GiB by default).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
+# A line longer than this (bytes) refuses the upload: no CSV export has one; a binary file does.
+IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 1024 * 1024, minimum=1024)
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 
@@ -234,6 +239,8 @@ CAMPAIGN_MAX_SMS_PER_S = env_int("CAMPAIGN_MAX_SMS_PER_S", 100, minimum=1)
 # A message template that renders more than this (or takes longer) fails instead of hanging a worker.
 RENDER_MAX_OUTPUT_CHARS = env_int("RENDER_MAX_OUTPUT_CHARS", 200_000, minimum=1000)
 RENDER_TIMEOUT_MS = env_int("RENDER_TIMEOUT_MS", 1000, minimum=10)
+# A template part longer than this is refused when it is saved (and never compiled): a source bomb.
+TEMPLATE_MAX_SOURCE_CHARS = env_int("TEMPLATE_MAX_SOURCE_CHARS", 200_000, minimum=1000)
 
 # --- Delivery (campaigns.dispatch) --------------------------------------------------------------
 # Rows per send_batch task, and per adapter call inside it (state, window and suppression are checked

@@ -1,5 +1,5 @@
 """Rows stuck in ``sending`` past their lease: their worker died (SIGKILL, OOM, a lost machine) somewhere
-between the claim and the result.
+between the claim and the result (a live batch renews its lease, also while the adapter works).
 
 What exactly happens: we cannot know whether the message left. The row goes back to ``pending`` with
 its attempt counted and its delivery id unchanged, gets a ``send.reconciled`` audit event, and a batch
@@ -7,67 +7,136 @@ is queued for it. When it is sent again it carries the same delivery id — the 
 (``<nc-{id}@domain>``) and the same Twilio ``StatusCallback`` ``mid`` — so a receiver, a mail
 provider's de-duplication or our own receipts recognise a second copy as the same message. If a
 receipt for the first copy arrives meanwhile (delivered, or Twilio's queued/sent), ``campaigns.receipts``
-settles the row and nothing is sent again. A row whose attempts are used up (a message that keeps
-killing its worker) fails with ``send.lease_expired`` instead of being retried for ever.
+settles the row and nothing is sent again.
+
+Poison messages: every expired lease is a worker death, counted per delivery durably in the database
+(the row's ``send.reconciled`` audit events). A row that has already killed a worker once is sent again
+in a batch of its own, so one poison message cannot take innocent neighbours down with it; a row whose
+worker died ``SEND_POISON_DEATHS`` times is parked: ``failed`` with ``send.poison`` (shown under
+"Errors, by code" on the monitor), a ``send.parked`` audit event and an error in the log, instead of
+being handed out for ever. A row whose attempts are used up fails with ``send.lease_expired``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 
+from audit.models import AuditEvent
 from audit.services import Event, record_many
 
 from ..models import Delivery
 from . import clock
 from .fanout import enqueue
 from .results import OBJECT_TYPE, WORKER
-from .sql import table, ts
+from .sql import is_postgres, table, ts
 
+logger = logging.getLogger(__name__)
 LIMIT = 5000
+RECONCILED = "send.reconciled"
+POISON_CODE = "send.poison"
+# (status, error_code, error_message, audit action) for each way out of an expired lease
+REQUEUE = ("pending", "", "", RECONCILED)
+GIVE_UP = ("failed", "send.lease_expired", "the worker died while sending", "send.failed")
+PARK = ("failed", POISON_CODE, "parked: its worker died every time it was sent", "send.parked")
 
 
-def _take_expired(now: dt.datetime, *, give_up: bool) -> list[tuple]:
-    status = "'failed'" if give_up else "'pending'"
-    error = ", error_code = 'send.lease_expired', error_message = 'the worker died while sending'" if give_up else ""
-    attempts = ">=" if give_up else "<"
+def _expired(now: dt.datetime) -> list[tuple]:
+    """(id, campaign_id, recipient_id, channel, address, attempts) of rows whose lease ran out, locked."""
+    lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     sql = (
-        f"UPDATE {table(Delivery)} SET status = {status}, lease_until = NULL, available_at = NULL, "
-        f"updated_at = %s{error} WHERE status = 'sending' AND lease_until < %s AND id IN ("
-        f"SELECT id FROM {table(Delivery)} WHERE status = 'sending' AND lease_until < %s AND attempts {attempts} %s "
-        "ORDER BY id LIMIT %s) RETURNING id, campaign_id, recipient_id, channel, address, attempts"
+        f"SELECT id, campaign_id, recipient_id, channel, address, attempts FROM {table(Delivery)} "
+        f"WHERE status = 'sending' AND lease_until < %s ORDER BY id LIMIT %s {lock}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ts(now), ts(now), ts(now), settings.SEND_MAX_ATTEMPTS, LIMIT])
+        cursor.execute(sql, [ts(now), LIMIT])
         return cursor.fetchall()
 
 
+def deaths(ids: list[int]) -> dict[int, int]:
+    """How many times each delivery's worker died while holding it (before now)."""
+    rows = (AuditEvent.objects.filter(action=RECONCILED, object_type=OBJECT_TYPE, object_id__in=[str(i) for i in ids])
+            .values("object_id").annotate(n=Count("id")).order_by())
+    return {int(row["object_id"]): row["n"] for row in rows}
+
+
+def _update(ids: list[int], way: tuple, now: dt.datetime) -> list[int]:
+    if not ids:
+        return []
+    status, code, message, _ = way
+    placeholders = ", ".join(["%s"] * len(ids))
+    error = ", error_code = %s, error_message = %s" if code else ""
+    sql = (
+        f"UPDATE {table(Delivery)} SET status = %s, lease_until = NULL, available_at = NULL, updated_at = %s{error} "
+        f"WHERE status = 'sending' AND lease_until < %s AND id IN ({placeholders}) RETURNING id"
+    )
+    params = [status, ts(now), *([code, message] if code else []), ts(now), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
-    """Requeue (or fail) rows whose lease ran out; returns how many."""
+    """Requeue (or park, or fail) rows whose lease ran out; returns how many."""
     now = now or clock.now()
-    total = 0
     with transaction.atomic():
-        for give_up in (False, True):
-            rows = _take_expired(now, give_up=give_up)
-            total += len(rows)
-            record_many([
-                Event(action="send.failed" if give_up else "send.reconciled", actor=WORKER, object_type=OBJECT_TYPE,
-                      object_id=str(row_id), campaign_id=campaign_id, recipient_id=recipient_id, channel=channel,
-                      address=address, outcome="failed" if give_up else "pending", at=now,
-                      details={"attempt": attempts, "reason": "lease expired", "error_code": "send.lease_expired"
-                               if give_up else "", "resend": "" if give_up else "same delivery id"})
-                for row_id, campaign_id, recipient_id, channel, address, attempts in rows
-            ])
-            if not give_up:
-                by_campaign: dict[int, list[int]] = defaultdict(list)
-                for row in rows:
-                    by_campaign[row[1]].append(row[0])
-                for campaign_id, ids in by_campaign.items():
-                    enqueue(campaign_id, _ranges(sorted(ids)))
-    return total
+        rows = _expired(now)
+        if not rows:
+            return 0
+        died_before = deaths([row[0] for row in rows])
+        ways: dict[tuple, list[tuple]] = defaultdict(list)
+        for row in rows:
+            died = died_before.get(row[0], 0) + 1
+            if died >= settings.SEND_POISON_DEATHS:
+                ways[PARK].append((*row, died))
+            elif row[5] >= settings.SEND_MAX_ATTEMPTS:
+                ways[GIVE_UP].append((*row, died))
+            else:
+                ways[REQUEUE].append((*row, died))
+        events, requeued = [], []
+        for way, members in ways.items():
+            changed = set(_update([m[0] for m in members], way, now))
+            members = [m for m in members if m[0] in changed]
+            events += [_event(way, member, now) for member in members]
+            if way is REQUEUE:
+                requeued = members
+            elif way is PARK and members:
+                logger.error("parked %s deliveries whose worker died %s times while sending them: %s",
+                             len(members), settings.SEND_POISON_DEATHS, [m[0] for m in members][:20])
+        record_many(events)
+        _requeue(requeued)
+    return len(events)
+
+
+def _event(way: tuple, member: tuple, now: dt.datetime) -> Event:
+    row_id, campaign_id, recipient_id, channel, address, attempts, died = member
+    status, code, _, action = way
+    details = {"attempt": attempts, "reason": "lease expired", "worker_deaths": died}
+    if code:
+        details["error_code"] = code
+    else:
+        details["resend"] = "same delivery id"
+    if way is PARK:
+        details["reason"] = f"its worker died {died} times while sending it (SEND_POISON_DEATHS)"
+    return Event(action=action, actor=WORKER, object_type=OBJECT_TYPE, object_id=str(row_id), campaign_id=campaign_id,
+                 recipient_id=recipient_id, channel=channel, address=address, outcome=status, at=now, details=details)
+
+
+def _requeue(members: list[tuple]) -> None:
+    """First death: the usual batches. A row that already killed a worker before: a batch of its own."""
+    by_campaign: dict[int, list[int]] = defaultdict(list)
+    suspects: dict[int, list[int]] = defaultdict(list)
+    for row_id, campaign_id, *_, died in members:
+        (suspects if died > 1 else by_campaign)[campaign_id].append(row_id)
+    for campaign_id, ids in by_campaign.items():
+        enqueue(campaign_id, _ranges(sorted(ids)))
+    for campaign_id, ids in suspects.items():
+        enqueue(campaign_id, [(i, i) for i in sorted(ids)])
 
 
 def _ranges(ids: list[int]) -> list[tuple[int, int]]:
