@@ -22,6 +22,8 @@ ANY_ROLE = ROLES
 # url names reachable without any role (authentication, health, signed public links).
 PUBLIC_VIEWS = {
     "login", "logout", "healthz", "set_language", "home", "unsubscribe",
+    # The second sign-in step: only for a session whose password was right (accounts.session).
+    "mfa_verify", "mfa_enrol",
     # Provider webhooks (channels): protected by X-Twilio-Signature / the HMAC webhook signature.
     "hook_twilio_status", "hook_twilio_inbound", "hook_email_events",
 }
@@ -80,6 +82,7 @@ NAVIGATION = [
     ("audit:deliveries", _("Send log"), (AUDITOR, ADMIN)),
     ("audit:integrity", _("Integrity"), (AUDITOR, ADMIN)),
     ("admin:index", _("Users and settings"), (ADMIN,)),
+    ("mfa_setup", _("Two-step verification"), (APPROVER, ADMIN)),
 ]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .env import (
     env_bool,
     env_choice,
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "audiences",
     "campaigns",
     "channels",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A half-authenticated session (second factor owed) reaches only the second-factor pages.
+    "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.SessionAgeMiddleware",
     "notify_console.middleware.CurrentRequestMiddleware",
     # After authentication: records every state-changing request by a person (the 操作ログ).
     "audit.oplog.OperationLogMiddleware",
@@ -141,7 +147,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # --- Auth and sessions --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 12, minimum=8)}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -153,6 +160,16 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Idle expiry: the cookie's age is renewed on every request, so a session dies after this much idleness.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Absolute limit from sign-in, however busy the session (accounts.middleware.SessionAgeMiddleware).
+SESSION_MAX_AGE_MINUTES = env_int("SESSION_MAX_AGE_MINUTES", 12 * 60, minimum=5)
+# TOTP second factor (accounts/): roles that must enrol (empty = optional for approvers and admins),
+# the name shown in authenticator apps, and how long the step between password and code may take.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [])
+if set(MFA_REQUIRED_ROLES) - {"approver", "admin"}:
+    raise ImproperlyConfigured(f"MFA_REQUIRED_ROLES={','.join(MFA_REQUIRED_ROLES)!r} is not valid: "
+                               "expected a comma-separated list of approver, admin (or nothing).")
+MFA_ISSUER = env_str("MFA_ISSUER", "Notify Console")
+MFA_PENDING_MINUTES = env_int("MFA_PENDING_MINUTES", 5, minimum=1, maximum=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

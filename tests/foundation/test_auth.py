@@ -88,3 +88,58 @@ def test_session_expires_after_idle_time(settings, client, make_user):
     client.force_login(make_user("operator"))
     client.get("/")
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE <= 60 * 60
+
+
+def test_one_address_failing_for_many_names_is_locked_out(client, make_user, settings):
+    # Per address the limit is four times the per-name one (an office behind one NAT shares an address).
+    settings.LOGIN_MAX_FAILURES = 2
+    make_user("operator", username="olga")
+    for i in range(8):
+        _login(client, f"guess{i}", "wrong")
+    page = _login(client, "olga", PASSWORD)
+    assert page.status_code == 200 and "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="auth.login_locked", object_id="olga", ip="127.0.0.1").exists()
+
+
+def test_another_address_is_not_locked_by_one_address(client, make_user, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    make_user("operator", username="olga")
+    for i in range(8):
+        _login(client, f"guess{i}", "wrong")
+    response = client.post(reverse("login"), {"username": "olga", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 302
+
+
+def test_lockout_message_is_the_same_for_existing_and_unknown_names(client, make_user, settings):
+    settings.LOGIN_MAX_FAILURES = 2
+    make_user("operator", username="olga")
+    pages = {}
+    for name in ("olga", "nobody-here"):
+        for _ in range(2):
+            _login(client, name, "wrong")
+        pages[name] = _login(client, name, "wrong")
+    errors = {name: page.context["form"].non_field_errors() for name, page in pages.items()}
+    assert errors["olga"] == errors["nobody-here"]
+    assert "olga" not in str(errors["olga"])
+    assert AuditEvent.objects.filter(action="auth.login_locked", object_id="nobody-here").exists()
+
+
+def test_wrong_password_and_unknown_name_get_the_same_answer(client, make_user):
+    make_user("operator", username="olga")
+    wrong = _login(client, "olga", "wrong").context["form"].non_field_errors()
+    unknown = _login(client, "nobody-here", "wrong").context["form"].non_field_errors()
+    assert wrong == unknown
+
+
+def test_lockout_ends_after_the_window(client, make_user, settings):
+    import time_machine
+    from django.utils import timezone
+
+    settings.LOGIN_MAX_FAILURES = 2
+    make_user("operator", username="olga")
+    for _ in range(2):
+        _login(client, "olga", "wrong")
+    assert "_auth_user_id" not in (_login(client, "olga", PASSWORD) and client.session)
+    later = timezone.now() + timezone.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1)
+    with time_machine.travel(later):
+        assert _login(client, "olga", PASSWORD).status_code == 302
