@@ -39,7 +39,7 @@ def longest_time_limit_s() -> float:
 def visibility_timeout_s() -> float | None:
     if not settings.REDIS_URL:
         return None
-    return float(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))
+    return float(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600))  # kombu's default
 
 
 @register(Tags.compatibility)

@@ -109,6 +109,7 @@ class Batch:
         self.lease_until: dt.datetime | None = None
         self.renewed_at = time.monotonic()
         self.blocked: dict[int, str] = {}  # delivery id → why it may not be sent (the last recheck)
+        self.untried: list[dict] = []  # rows taken off the queue for a chunk, not yet handed to the adapter
         self.checked_at: float | None = None
 
     def run(self) -> BatchReport:
@@ -135,12 +136,19 @@ class Batch:
                 while queue:
                     if not self._send_chunk(plan, adapter, queue):
                         break
-        except STOP_EXCEPTIONS:
-            # Celery's soft time limit: the rows never tried go back now; the chunk that was inside the
-            # adapter may have left, so it stays "sending" and the reconciler resends it under the same
-            # delivery id once its lease runs out.
-            release([row["id"] for row in queue], lease_until=self.lease_until, now=clock.now())
-            logger.warning("batch of campaign %s stopped by its time limit", campaign.pk)
+        except BaseException as exc:
+            # Celery's soft time limit, a broker or database error half-way: the rows never tried go back
+            # now (not counted as an attempt, nor as a worker death); a chunk that was inside the adapter
+            # may have left, so it stays "sending" and the reconciler resends it under the same delivery
+            # id once its lease runs out.
+            untried = {row["id"] for row in queue} | {row["id"] for row in self.untried}
+            try:
+                release(sorted(untried), lease_until=self.lease_until, now=clock.now())
+            except Exception:
+                logger.exception("batch of campaign %s could not release its rows (their lease will)", campaign.pk)
+            reason = "its time limit" if isinstance(exc, STOP_EXCEPTIONS) else repr(exc)
+            logger.warning("batch of campaign %s stopped by %s; %s untried rows released", campaign.pk, reason,
+                           len(untried))
             raise
         if queue:
             report.released += release([row["id"] for row in queue], lease_until=self.lease_until, now=clock.now())
@@ -172,6 +180,7 @@ class Batch:
             self.blocked = _blocked(plan, list(queue))
             self.checked_at = time.monotonic()
         chunk = [queue.popleft() for _ in range(min(settings.SEND_CHUNK_SIZE, len(queue)))]
+        self.untried = chunk
         blocked = {row["id"]: self.blocked[row["id"]] for row in chunk if row["id"] in self.blocked}
         outcomes = [results.Outcome(row, "skipped", "send.skipped", skip_reason=blocked[row["id"]], attempted=False,
                                     details={"stage": "send"}) for row in chunk if row["id"] in blocked]
@@ -188,6 +197,7 @@ class Batch:
             queue.extendleft(reversed([row for row, _ in ready]))
             ready = []
             self.report.stopped = "window"
+        self.untried = []  # from here on, what was in the chunk may have left
         sent = self._send_many(adapter, [message for _, message in ready], chunk, queue) if ready else []
         outcomes += [results.from_result(row, result, now=moment) for (row, _), result in zip(ready, sent, strict=True)]
         now = clock.now()

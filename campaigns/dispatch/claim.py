@@ -25,6 +25,15 @@ from .sql import is_postgres, table, ts
 logger = logging.getLogger(__name__)
 
 
+# A row whose worker died more than once while sending it (set by the reconciler; any outcome clears it):
+# only a batch of its own (first_id == last_id) may claim it, so a poison message dies alone.
+SUSPECT = "send.worker_died_again"
+
+
+def _isolation(first_id: int, last_id: int) -> str:
+    return "" if first_id == last_id else f"AND error_code <> '{SUSPECT}' "
+
+
 def claim(campaign_id: int, first_id: int, last_id: int, *, limit: int, now, lease_until) -> list[int]:
     """Ids of the rows claimed (at most ``limit``), in id order."""
     lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
@@ -32,7 +41,8 @@ def claim(campaign_id: int, first_id: int, last_id: int, *, limit: int, now, lea
         f"UPDATE {table(Delivery)} SET status = 'sending', lease_until = %s, attempts = attempts + 1, "
         "updated_at = %s WHERE status = 'pending' AND id IN ("
         f"SELECT id FROM {table(Delivery)} WHERE campaign_id = %s AND status = 'pending' AND id BETWEEN %s AND %s "
-        f"AND (available_at IS NULL OR available_at <= %s) ORDER BY id LIMIT %s {lock}) RETURNING id"
+        f"AND (available_at IS NULL OR available_at <= %s) {_isolation(first_id, last_id)}"
+        f"ORDER BY id LIMIT %s {lock}) RETURNING id"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [ts(lease_until), ts(now), campaign_id, first_id, last_id, ts(now), limit])
@@ -73,7 +83,7 @@ def renew(ids: list[int], *, lease_until, new_lease_until, now) -> set[int]:
 def due_pending_exists(campaign_id: int, first_id: int, last_id: int, *, now) -> bool:
     sql = (
         f"SELECT 1 FROM {table(Delivery)} WHERE campaign_id = %s AND status = 'pending' AND id BETWEEN %s AND %s "
-        "AND (available_at IS NULL OR available_at <= %s) LIMIT 1"
+        f"AND (available_at IS NULL OR available_at <= %s) {_isolation(first_id, last_id)}LIMIT 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign_id, first_id, last_id, ts(now)])

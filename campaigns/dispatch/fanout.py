@@ -49,10 +49,20 @@ def enqueue(campaign_id: int, ranges: list[tuple[int, int]], *, countdown: float
     transaction.on_commit(publish)
 
 
+def suspects(campaign_id: int, *, now, limit: int = 1000) -> list[tuple[int, int]]:
+    """One single-row range per due row whose worker died more than once while sending it (range batches
+    leave those alone: see ``claim.SUSPECT``)."""
+    from .claim import SUSPECT
+
+    rows = Delivery.objects.filter(campaign_id=campaign_id, status=Delivery.Status.PENDING, error_code=SUSPECT).filter(
+        Q(available_at__isnull=True) | Q(available_at__lte=now)).order_by("id").values_list("id", flat=True)[:limit]
+    return [(row_id, row_id) for row_id in rows]
+
+
 def fan_out(campaign_id: int, *, now=None) -> int:
     """Queue batches for all due pending rows of a campaign; returns how many batches."""
     now = now or clock.now()
-    ranges = due_ranges(campaign_id, now=now)
+    ranges = due_ranges(campaign_id, now=now) + suspects(campaign_id, now=now)
     Campaign.objects.filter(pk=campaign_id).update(last_fanout_at=now)
     enqueue(campaign_id, ranges)
     return len(ranges)
@@ -70,5 +80,5 @@ def sweep(campaign_id: int, *, now=None) -> bool:
         return False
     last = Delivery.objects.filter(campaign_id=campaign_id).order_by("-id").values_list("id", flat=True).first()
     Campaign.objects.filter(pk=campaign_id).update(last_fanout_at=now)
-    enqueue(campaign_id, [(first, last)])
+    enqueue(campaign_id, [(first, last), *suspects(campaign_id, now=now)])
     return True

@@ -10,8 +10,9 @@ receipt for the first copy arrives meanwhile (delivered, or Twilio's queued/sent
 settles the row and nothing is sent again.
 
 Poison messages: every expired lease is a worker death, counted per delivery durably in the database
-(the row's ``send.reconciled`` audit events). A row that has already killed a worker once is sent again
-in a batch of its own, so one poison message cannot take innocent neighbours down with it; a row whose
+(the row's ``send.reconciled`` audit events). A row that has already killed a worker once is marked
+``send.worker_died_again`` and only a batch of its own may claim it (``claim.SUSPECT``), so one poison
+message cannot take innocent neighbours down with it any more; a row whose
 worker died ``SEND_POISON_DEATHS`` times is parked: ``failed`` with ``send.poison`` (shown under
 "Errors, by code" on the monitor), a ``send.parked`` audit event and an error in the log, instead of
 being handed out for ever. A row whose attempts are used up fails with ``send.lease_expired``.
@@ -32,6 +33,7 @@ from audit.services import Event, record_many
 
 from ..models import Delivery
 from . import clock
+from .claim import SUSPECT
 from .fanout import enqueue
 from .results import OBJECT_TYPE, WORKER
 from .sql import is_postgres, table, ts
@@ -41,7 +43,8 @@ LIMIT = 5000
 RECONCILED = "send.reconciled"
 POISON_CODE = "send.poison"
 # (status, error_code, error_message, audit action) for each way out of an expired lease
-REQUEUE = ("pending", "", "", RECONCILED)
+REQUEUE = ("pending", "send.worker_died", "its worker died while sending it", RECONCILED)
+ISOLATE = ("pending", SUSPECT, "its worker died more than once while sending it: sent alone", RECONCILED)
 GIVE_UP = ("failed", "send.lease_expired", "the worker died while sending", "send.failed")
 PARK = ("failed", POISON_CODE, "parked: its worker died every time it was sent", "send.parked")
 
@@ -97,14 +100,14 @@ def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
             elif row[5] >= settings.SEND_MAX_ATTEMPTS:
                 ways[GIVE_UP].append((*row, died))
             else:
-                ways[REQUEUE].append((*row, died))
+                ways[ISOLATE if died > 1 else REQUEUE].append((*row, died))
         events, requeued = [], []
         for way, members in ways.items():
             changed = set(_update([m[0] for m in members], way, now))
             members = [m for m in members if m[0] in changed]
             events += [_event(way, member, now) for member in members]
-            if way is REQUEUE:
-                requeued = members
+            if way[0] == "pending":
+                requeued += members
             elif way is PARK and members:
                 logger.error("parked %s deliveries whose worker died %s times while sending them: %s",
                              len(members), settings.SEND_POISON_DEATHS, [m[0] for m in members][:20])
@@ -116,11 +119,9 @@ def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
 def _event(way: tuple, member: tuple, now: dt.datetime) -> Event:
     row_id, campaign_id, recipient_id, channel, address, attempts, died = member
     status, code, _, action = way
-    details = {"attempt": attempts, "reason": "lease expired", "worker_deaths": died}
-    if code:
-        details["error_code"] = code
-    else:
-        details["resend"] = "same delivery id"
+    details = {"attempt": attempts, "reason": "lease expired", "worker_deaths": died, "error_code": code}
+    if status == "pending":
+        details["resend"] = "same delivery id" + (" (alone)" if way is ISOLATE else "")
     if way is PARK:
         details["reason"] = f"its worker died {died} times while sending it (SEND_POISON_DEATHS)"
     return Event(action=action, actor=WORKER, object_type=OBJECT_TYPE, object_id=str(row_id), campaign_id=campaign_id,

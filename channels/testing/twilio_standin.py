@@ -81,6 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
         if self.headers.get("Authorization") != owner.expected_auth:
             return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+        fault = owner.fault()
+        if fault == "stall":  # hang past the client's timeout, then refuse: nothing was accepted
+            time.sleep(owner.stall_s)
+            return self._reply(503, {"code": None, "message": "stalled", "status": 503})
+        if fault in ("429", "503"):
+            limited = fault == "429"
+            return self._reply(int(fault), {"code": 20429 if limited else None, "message": f"fault {fault}",
+                                            "status": int(fault)}, {"Retry-After": "1"} if limited else None)
         scripted = owner.next_script(form.get("To", ""))
         if owner.delay_s:
             time.sleep(owner.delay_s)
@@ -120,6 +128,12 @@ class TwilioStandIn:
         self.expected_auth = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self.keep_bodies = keep_bodies
         self.delay_s = 0.0
+        # Benchmarks (bench/chaos_bench.py): every accepted message appended to ``record_path`` as
+        # "mid<TAB>To" (flushed, so a reader sees it at once), and a fault read from ``fault_path``
+        # ("429", "503", "stall" or nothing) that the driver switches on and off.
+        self.record_path, self.fault_path, self.stall_s = None, None, 5.0
+        self._record = None
+        self._fault, self._fault_read = "", 0.0
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
         self._server = _Server((host, port), _Handler)
@@ -185,7 +199,26 @@ class TwilioStandIn:
         with self._lock:
             self.messages.append(record)
             self.arrivals.append(record["at"])
+            if self.record_path:
+                if self._record is None:
+                    self._record = open(self.record_path, "a", encoding="utf-8")  # noqa: SIM115
+                self._record.write(f"{record['mid']}\t{form.get('To', '')}\n")
+                self._record.flush()
         return record
+
+    def fault(self) -> str:
+        """The fault currently switched on in ``fault_path`` (re-read at most every 0.1 s)."""
+        if not self.fault_path:
+            return ""
+        now = time.monotonic()
+        if now - self._fault_read > 0.1:
+            try:
+                with open(self.fault_path, encoding="utf-8") as handle:
+                    self._fault = handle.read().strip()
+            except OSError:
+                self._fault = ""
+            self._fault_read = now
+        return self._fault
 
     def stats(self) -> dict:
         with self._lock:
@@ -225,8 +258,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--account-sid", default="ACtest00000000000000000000000000")
     parser.add_argument("--auth-token", default="test-token")
+    parser.add_argument("--record", help="append every accepted message as 'mid<TAB>To' to this file")
+    parser.add_argument("--fault-file", help="a file holding the fault to answer with: 429, 503, stall or nothing")
+    parser.add_argument("--stall-s", type=float, default=5.0)
     args = parser.parse_args()
     standin = TwilioStandIn(args.account_sid, args.auth_token, args.host, args.port, keep_bodies=False)
+    standin.record_path, standin.fault_path, standin.stall_s = args.record, args.fault_file, args.stall_s
     print(json.dumps({"api_base": standin.api_base}), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         standin._server.serve_forever(poll_interval=0.2)

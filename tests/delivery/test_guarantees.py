@@ -19,9 +19,12 @@ from campaigns.dispatch.claim import claim
 from campaigns.dispatch.materialise import campaign_start
 from campaigns.dispatch.reconcile import POISON_CODE, deaths, reconcile_expired_leases
 from campaigns.models import Campaign, Delivery
-from campaigns.services import campaign_pause, campaign_resume
+from campaigns.permissions import grant_approve_permission
+from campaigns.services import campaign_create, campaign_pause, campaign_resume
 from channels.adapters import get_adapter, memory
 from channels.adapters.base import Adapter, OutgoingMessage
+
+from .conftest import customer
 
 pytestmark = pytest.mark.django_db
 S, D = Campaign.State, Delivery.Status
@@ -101,17 +104,20 @@ def test_a_batch_stopped_by_its_time_limit_releases_untried_rows_and_the_campaig
         if len(calls) == 2:
             raise SoftTimeLimitExceeded()
 
-    adapter_hook(stop_at_second_chunk)
+    calls = adapter_hook(stop_at_second_chunk)
     campaign = approve(email_campaign)
     campaign_start(campaign_id=campaign.pk)
     with pytest.raises(SoftTimeLimitExceeded):
         run_batch(campaign.pk, *_range(campaign))
+    first, second = calls  # a chunk each, or what the campaign's throttle granted of it
     statuses = list(Delivery.objects.filter(campaign=campaign).order_by("id").values_list("status", flat=True))
-    assert statuses == [D.SENT] * 3 + [D.SENDING] * 3 + [D.PENDING] * 4
-    assert len(memory.sent()) == 3
+    assert statuses == [D.SENT] * first + [D.SENDING] * second + [D.PENDING] * (10 - first - second)
+    assert len(memory.sent()) == first
+    pending = Delivery.objects.filter(campaign=campaign, status=D.PENDING)
+    assert set(pending.values_list("attempts", flat=True)) == {0}  # released untried: no attempt counted
     drive(rounds=3)
     campaign.refresh_from_db()
-    assert campaign.state == S.SENDING  # three rows are still in doubt: not completed
+    assert campaign.state == S.SENDING  # rows are still in doubt: not completed
     clock.advance(61)
     with django_capture_on_commit_callbacks(execute=True):
         reconcile_expired_leases()
@@ -122,7 +128,8 @@ def test_a_batch_stopped_by_its_time_limit_releases_untried_rows_and_the_campaig
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_lease_is_renewed_while_the_adapter_is_slow(email_campaign, approve, settings, adapter_hook):
+def test_the_lease_is_renewed_while_the_adapter_is_slow(people, make_audience, email_template, email_sender, approve,
+                                                      settings, adapter_hook):
     """A chunk that takes longer than its lease (a provider stalling up to its timeout) is not
     reconciled meanwhile: a heartbeat renews the lease of every row the batch holds."""
     dispatch_clock.set_clock(None)  # the heartbeat runs on real time
@@ -135,7 +142,11 @@ def test_the_lease_is_renewed_while_the_adapter_is_slow(email_campaign, approve,
             seen.append(reconcile_expired_leases())  # what a reconciler would do right now
 
     adapter_hook(slow_first_chunk)
-    campaign = approve(email_campaign)
+    grant_approve_permission()  # a transactional test's flush removed what the data migration granted
+    segment = make_audience([customer(i, email=f"slow{i}@example.jp") for i in range(10)])
+    campaign = approve(campaign_create(user=people["author"], name="slow", purpose="notice", template=email_template,
+                                       segment=segment, sender=email_sender, throttle_per_s=1000,
+                                       window_start_hour=0, window_end_hour=24))  # real time: any hour
     campaign_start(campaign_id=campaign.pk)
     run_batch(campaign.pk, *_range(campaign))
     assert seen == [0]

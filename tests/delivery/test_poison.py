@@ -1,0 +1,57 @@
+"""The poison-message guard with a real Celery worker: one recipient's message ends the worker process
+every time it is sent (``os._exit`` in the memory adapter, as a crashing library or the OOM killer would).
+The worker comes back each time (the pool replaces its child), the message is not handed out for ever:
+after ``SEND_POISON_DEATHS`` deaths its row is parked (``failed``, ``send.poison``) with an audit event,
+and every other recipient is sent once — the campaign completes."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.models import AuditEvent
+from campaigns.dispatch.reconcile import POISON_CODE
+from campaigns.models import Campaign, Delivery
+from campaigns.permissions import grant_approve_permission
+from campaigns.services import campaign_create
+
+from .conftest import customer
+from .test_crash import _beat, _kill, _start_worker, _stderr
+from .test_crash import worker_env as worker_env  # a fixture
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+RECIPIENTS = 12
+
+
+def test_a_message_that_kills_its_worker_is_parked_after_n_deaths_and_the_rest_is_sent(
+        worker_env, people, make_audience, email_template, email_sender, approve, settings, monkeypatch):
+    env, _ = worker_env
+    poison = "poison4@example.jp"
+    env.update({"EMAIL_URL": "memory://", "MEMORY_ADAPTER_EXIT_ON": poison, "SEND_LEASE_S": "2",
+                "SEND_POISON_DEATHS": "3", "SEND_MAX_ATTEMPTS": "10"})
+    monkeypatch.setattr(settings, "SEND_LEASE_S", 2)  # this process reconciles: the same lease as the worker's
+    monkeypatch.setattr(settings, "SEND_POISON_DEATHS", 3)
+    monkeypatch.setattr(settings, "SEND_MAX_ATTEMPTS", 10)
+    grant_approve_permission()
+    emails = [poison if i == 4 else f"poison{i}@example.jp" for i in range(RECIPIENTS)]
+    segment = make_audience([customer(i, email=email) for i, email in enumerate(emails)])
+    campaign = approve(campaign_create(user=people["author"], name="poison", purpose="notice", template=email_template,
+                                       segment=segment, sender=email_sender, throttle_per_s=1000,
+                                       window_start_hour=0, window_end_hour=24))
+    worker = _start_worker(env, "poison")
+    try:
+        done = _beat(lambda: Campaign.objects.get(pk=campaign.pk).state == Campaign.State.COMPLETED, timeout=90)
+        rows = Delivery.objects.filter(campaign=campaign)
+        assert done, f"not completed: {list(rows.values_list('address', 'status', 'attempts'))} {_stderr(worker)}"
+    finally:
+        _kill(worker)
+
+    parked = rows.get(address=poison)
+    assert (parked.status, parked.error_code) == (Delivery.Status.FAILED, POISON_CODE)
+    assert set(rows.exclude(pk=parked.pk).values_list("status", flat=True)) == {Delivery.Status.SENT}
+    event = AuditEvent.objects.get(action="send.parked", object_id=str(parked.pk))
+    assert event.details["worker_deaths"] == 3
+    # It died exactly three times: twice reconciled and resent, then parked — never handed out again.
+    assert AuditEvent.objects.filter(action="send.reconciled", object_id=str(parked.pk)).count() == 2
+    # Its neighbours died with it at most twice and were then sent alone.
+    assert max(AuditEvent.objects.filter(action="send.reconciled", campaign_id=campaign.pk)
+               .exclude(object_id=str(parked.pk)).values_list("details__worker_deaths", flat=True)) <= 2
