@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF parses whole uploads): size by declared length, bad multipart.
+    "notify_console.request_limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -242,6 +244,8 @@ IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 1024 * 1024, minimum=10
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 
+# Every other request body (suppression CSVs, forms, API JSON); the import and the webhooks have their own.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=64 * 1024)
 # --- Campaigns ----------------------------------------------------------------------------------
 # Approvals a campaign needs from people other than its authors (2 = dual control / 二重承認).
 APPROVALS_REQUIRED = env_int("APPROVALS_REQUIRED", 1, minimum=1, maximum=5)

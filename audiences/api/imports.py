@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -14,6 +16,7 @@ from ..services import ImportInputError, import_cancel, import_create
 from .common import OPERATORS, error
 
 router = Router()
+log = logging.getLogger(__name__)
 
 
 class ImportOut(Schema):
@@ -58,11 +61,15 @@ def import_out(job: ImportJob) -> dict:
 
 
 @router.post("/imports", response={202: ImportOut}, auth=OPERATORS, summary="Upload a CSV and start an import")
-def create_import(request, file: File[UploadedFile], list: Form[str],  # noqa: A002
+def create_import(request, file: File[UploadedFile] = None, list: Form[str] = "",  # noqa: A002
                   mode: Form[str] = "upsert", encoding: Form[str] = "auto"):
     """multipart/form-data: ``file`` (UTF-8 or CP932 CSV), ``list`` (name; created if missing),
     ``mode`` (upsert | replace), ``encoding`` (auto | utf-8 | cp932). Answers 202; poll ``GET /imports/{id}``."""
+    if file is None:  # also what a multipart body cut off before its file part parses to
+        log.warning("import refused (file.missing): no file part in the multipart body")
+        return error(400, "file.missing", _("Send the CSV file in the multipart field \"file\"."))
     if file.size > settings.IMPORT_MAX_BYTES:
+        log.warning("import refused (file.too_large): %r is %d bytes", file.name, file.size)
         return error(413, "file.too_large", f"The file is larger than {settings.IMPORT_MAX_BYTES} bytes.")
     try:
         job = import_create(upload=file, filename=file.name or "", list_name=list, mode=mode, encoding=encoding,

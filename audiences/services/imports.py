@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,13 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 
-from ..imports.detect import ENCODINGS
+from ..imports.detect import ENCODINGS, FileProblem
+from ..imports.sniff import sniff_chunks
 from ..models import ImportJob
 from ._actor import actor_name
 from .lists import audience_list_get_or_create
+
+log = logging.getLogger(__name__)
 
 
 class ImportInputError(ValueError):
@@ -42,13 +46,31 @@ def check_upload(*, size: int, mode: str, encoding: str, list_name: str) -> None
 
 
 def _store(upload) -> Path:
+    """Copy the upload under IMPORT_DIR, sniffing it on the way; a refused file leaves nothing behind."""
     folder = Path(settings.IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.csv"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    try:
+        with path.open("wb") as out:
+            for chunk in sniff_chunks(upload.chunks(), settings.IMPORT_MAX_LINE_BYTES):
+                out.write(chunk)
+    except FileProblem as problem:
+        path.unlink(missing_ok=True)
+        raise ImportInputError(problem.code, problem.message)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return path
+
+
+def _sniff_local(path: Path) -> None:
+    """A file given to the CLI is read in place: the same checks, one streaming pass."""
+    try:
+        with Path(path).open("rb") as handle:
+            for _chunk in sniff_chunks(iter(lambda: handle.read(1 << 20), b""), settings.IMPORT_MAX_LINE_BYTES):
+                pass
+    except FileProblem as problem:
+        raise ImportInputError(problem.code, problem.message)
 
 
 def import_create(*, upload=None, path: Path | None = None, filename: str = "", list_name: str,
@@ -60,9 +82,16 @@ def import_create(*, upload=None, path: Path | None = None, filename: str = "", 
     ``audiences.imports.runner.run_import(job.pk)`` itself.
     """
     size = upload.size if upload is not None else Path(path).stat().st_size
-    check_upload(size=size, mode=mode, encoding=encoding, list_name=list_name)
+    try:
+        check_upload(size=size, mode=mode, encoding=encoding, list_name=list_name)
+        if upload is None:
+            _sniff_local(path)
+        stored = _store(upload) if upload is not None else Path(path).resolve()
+    except ImportInputError as exc:
+        log.warning("import refused (%s): %s [file %r, %d bytes]", exc.code, exc.message,
+                    filename or getattr(upload, "name", "") or str(path), size)
+        raise
     who = actor_name(actor=actor, user=user, request=request)
-    stored = _store(upload) if upload is not None else Path(path).resolve()
     with transaction.atomic():
         audience_list = audience_list_get_or_create(name=list_name, actor=who, request=request)
         job = ImportJob.objects.create(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
@@ -15,6 +17,8 @@ from ..imports.report import error_report_response
 from ..models import AudienceList, ImportJob
 from ..selectors import import_progress
 from ..services import ImportInputError, import_cancel, import_create
+
+log = logging.getLogger(__name__)
 
 
 def _too_large(request) -> bool:
@@ -32,11 +36,14 @@ def imports(request):
     error = None
     if request.method == "POST":
         if _too_large(request):
+            log.warning("import refused (file.too_large): request body of %s bytes over IMPORT_MAX_BYTES",
+                        request.META.get("CONTENT_LENGTH"))
             error = _("The file is larger than the limit of %(limit)s MB.") % {
                 "limit": f"{settings.IMPORT_MAX_BYTES / 1048576:,.1f}"}
         else:
             upload = request.FILES.get("file")
             if upload is None:
+                log.warning("import refused (file.missing): no file in the form")
                 error = _("Choose a CSV file.")
             else:
                 try:

@@ -14,6 +14,7 @@ opt-out link of this recipient for this channel (computed only when the template
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,13 +24,14 @@ from jinja2.exceptions import SecurityError
 
 from .errors import RenderError
 from .filters import jdate, sama, yen
-from .sandbox import HTML_ENV, TEXT_ENV, activate, deactivate, new_budget
+from .sandbox import HTML_ENV, TEXT_ENV, activate, deactivate, max_source_chars, new_budget
 
 __all__ = [
     "BUILTIN_FIELDS", "CompiledMessage", "MessageSource", "RenderError", "compile_message", "jdate",
     "recipient_context", "sama", "yen",
 ]
 
+logger = logging.getLogger(__name__)
 EMAIL, SMS = "email", "sms"
 PARTS = {EMAIL: ("subject", "text", "html"), SMS: ("body",)}
 BUILTIN_FIELDS = ("name", "email", "phone", "external_id")
@@ -71,7 +73,9 @@ class CompiledMessage:
         token = activate(new_budget())
         try:
             out = {part: template.render(context) for part, template in self.templates.items()}
-        except RenderError:
+        except RenderError as exc:
+            if exc.code in _BOMB_CODES:
+                _log_bomb_once(self.source, exc)
             raise
         except UndefinedError as exc:
             match = _UNDEFINED_NAME.search(str(exc))
@@ -92,26 +96,49 @@ class CompiledMessage:
         return out
 
 
+_BOMB_CODES = ("template.too_large", "template.too_slow")
+_bombs_logged: set[int] = set()
+
+
+def _log_bomb_once(source: MessageSource, exc: RenderError) -> None:
+    """One log line per template that hit the sandbox's budget, not one per recipient of a batch."""
+    key = hash(source)
+    if key in _bombs_logged:
+        return
+    if len(_bombs_logged) > 1000:
+        _bombs_logged.clear()
+    _bombs_logged.add(key)
+    logger.warning("template render stopped by the sandbox (%s): %s", exc.code, exc.message)
+
+
 @functools.lru_cache(maxsize=128)
 def compile_message(source: MessageSource) -> CompiledMessage:
     """Parse and compile each part once (cached by content). Raises ``RenderError('template.syntax')``."""
     if source.channel not in PARTS:
         raise RenderError("template.syntax", f"Unknown channel {source.channel!r}.")
     templates, fields, unguarded, unsubscribe = {}, set(), set(), set()
+    limit = max_source_chars()
     for part, text in source.parts().items():
+        if len(text) > limit:
+            raise RenderError("template.too_large", f"{part}: the template is longer than {limit:,} characters.")
         env = HTML_ENV if part == "html" else TEXT_ENV
         try:
             tree = env.parse(text)
+            names = meta.find_undeclared_variables(tree) - set(env.globals)
+            part_unguarded = _unguarded_names(tree)
+            templates[part] = env.from_string(tree)
         except TemplateSyntaxError as exc:
             raise RenderError("template.syntax", f"{part}, line {exc.lineno}: {exc.message}", line=exc.lineno)
         except RenderError as exc:
             raise RenderError(exc.code, f"{part}, line {exc.line}: {exc.message}", line=exc.line)
-        names = meta.find_undeclared_variables(tree) - set(env.globals)
+        except (RecursionError, SyntaxError, MemoryError):
+            # A nesting bomb ("((((…" or thousands of nested blocks) exhausts the parser's recursion or
+            # Python's own compiler (IndentationError: too many levels) before any sandbox check runs.
+            raise RenderError("template.too_deep", f"{part}: the template nests too deeply.")
         if "unsubscribe_url" in names:
             unsubscribe.add(part)
         fields |= names - PROVIDED_NAMES
-        unguarded |= _unguarded_names(tree)
-        templates[part] = env.from_string(tree)
+        unguarded |= part_unguarded
     return CompiledMessage(
         source=source,
         templates=templates,

@@ -41,6 +41,10 @@ def max_output_chars() -> int:
     return int(getattr(settings, "RENDER_MAX_OUTPUT_CHARS", 200_000))
 
 
+def max_source_chars() -> int:
+    return int(getattr(settings, "TEMPLATE_MAX_SOURCE_CHARS", 200_000))
+
+
 def timeout_seconds() -> float:
     return int(getattr(settings, "RENDER_TIMEOUT_MS", 1000)) / 1000
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -9,8 +12,12 @@ from django.utils.translation import gettext as _
 from audit.services import record
 
 from ..models import Template, TemplateVersion
-from ..rendering import PARTS
+from ..rendering import PARTS, MessageSource, RenderError, compile_message
 from .errors import CampaignError
+
+logger = logging.getLogger(__name__)
+# Refusals on save: the template could never be compiled, whatever the data.
+BOMB_CODES = ("template.too_large", "template.too_deep")
 
 
 def _parts_for(channel: str, *, subject: str, text: str, html: str, body: str) -> dict[str, str]:
@@ -21,7 +28,25 @@ def _parts_for(channel: str, *, subject: str, text: str, html: str, body: str) -
                             field="text")
     if channel == "sms" and not parts["body"].strip():
         raise CampaignError("template.body_required", _("An SMS template needs a body."), status=400, field="body")
+    _refuse_bombs(channel, parts)
     return parts
+
+
+def _refuse_bombs(channel: str, parts: dict[str, str]) -> None:
+    """A template that is too long or nests too deeply is never saved: no version would ever compile.
+
+    Ordinary syntax errors are kept (a draft may be half-written); preflight reports them with a line.
+    """
+    try:
+        compile_message(MessageSource(channel=channel, **parts))
+    except RenderError as exc:
+        if exc.code not in BOMB_CODES:
+            return
+        logger.warning("template refused (%s): %s", exc.code, exc.message)
+        message = (_("The template nests too deeply to be compiled.") if exc.code == "template.too_deep"
+                   else _("The template is longer than %(limit)s characters.") % {
+                       "limit": f"{settings.TEMPLATE_MAX_SOURCE_CHARS:,}"})
+        raise CampaignError(exc.code, message, status=400)
 
 
 @transaction.atomic
