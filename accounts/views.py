@@ -92,7 +92,7 @@ def verify(request):
         return redirect_to_login(request.GET.get("next") or reverse("home"))
     if device_for(user) is None:
         return redirect("mfa_enrol")
-    next_url = request.GET.get("next", "")
+    next_url = request.POST.get("next") or request.GET.get("next", "")
     form = CodeForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -105,7 +105,7 @@ def verify(request):
                 return _locked(request, user)
             error = exc
         else:
-            target = _finish(request, user, request.POST.get("next", ""))
+            target = _finish(request, user, next_url)
             if method == "recovery":
                 messages.warning(request, _("You used a recovery code. %(left)s codes are left.") % {
                     "left": recovery_codes_left(device_for(user))})

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     # After authentication: records every state-changing request by a person (the 操作ログ).
     "audit.oplog.OperationLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "notify_console.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "notify_console.urls"
@@ -187,6 +188,10 @@ SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (notify_console.middleware): scripts only from our static files (plus a per-response
+# nonce for the few inline blocks that still carry server-rendered labels), no inline styles, no framing.
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = env_str("CSP_REPORT_URI", "")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- i18n and time ------------------------------------------------------------------------------
