@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "campaigns",
     "channels",
     "accounts",
+    # Only for its static files: /api/v1/docs then loads Swagger UI from here, not from a CDN the CSP refuses.
+    "ninja",
 ]
 
 MIDDLEWARE = [

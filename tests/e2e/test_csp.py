@@ -83,6 +83,14 @@ def test_main_pages_of_each_role_pass_the_csp(role, live_server, listening_page,
     assert len(seen) >= 3
 
 
+def test_api_docs_load_their_own_assets_under_the_policy(live_server, listening_page):
+    page = listening_page
+    response = page.goto(live_server.url + "/api/v1/docs")
+    assert response.status == 200
+    page.wait_for_selector(".swagger-ui .info")
+    assert _violations(page) == []
+
+
 def test_scripts_still_work_under_the_policy(live_server, listening_page, make_user):
     """The moved-out scripts run: the language switch submits on change, confirmations ask first."""
     page = listening_page
