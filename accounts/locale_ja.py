@@ -46,4 +46,9 @@ JA = {
     "Two-step verification is off. With it on, signing in needs your password and a code from your phone.":
         "2段階認証はオフです。オンにすると、ログインにパスワードとスマートフォンのコードが必要になります。",
     "Set up an authenticator app": "認証アプリを設定する",
+    # templates/registration/password_change.html
+    "Change password": "パスワード変更",
+    "Your password has been changed.": "パスワードを変更しました。",
+    "At least %(n)s characters; not a common password, not only digits, not like your name.":
+        "%(n)s文字以上で、よく使われるパスワード・数字だけ・名前に似たものは使えません。",
 }

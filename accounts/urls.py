@@ -11,4 +11,5 @@ urlpatterns = [
     path("two-step/", views.verify, name="mfa_verify"),
     path("two-step/enrol/", views.enrol, name="mfa_enrol"),
     path("two-step/settings/", views.setup, name="mfa_setup"),
+    path("password/", views.password_change, name="password_change"),
 ]

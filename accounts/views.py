@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.services import client_ip, record
 from notify_console.auth import LockoutAuthenticationForm, is_locked_out, record_locked
-from notify_console.roles import ADMIN, APPROVER, role_required
+from notify_console.roles import ADMIN, ANY_ROLE, APPROVER, role_required
 
 from . import session as pending
 from .mfa import (
@@ -60,6 +60,29 @@ class LoginView(auth_views.LoginView):
         record(action="auth.mfa_challenged", actor=user.get_username(), request=self.request, obj=user,
                outcome="pending")
         return redirect("mfa_verify" if device_for(user) else "mfa_enrol")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Everyone changes their own password here (the rules of AUTH_PASSWORD_VALIDATORS apply); Django keeps
+    this session signed in with a new key and ends the others, whose stored hash no longer matches."""
+
+    template_name = "registration/password_change.html"
+
+    def get_success_url(self):
+        return reverse("home")
+
+    def get_context_data(self, **kwargs):
+        lengths = [getattr(v, "min_length", 0) for v in password_validation.get_default_password_validators()]
+        return {**super().get_context_data(**kwargs), "min_length": max(lengths, default=0)}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(action="auth.password_changed", request=self.request, obj=self.request.user, outcome="ok")
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+
+password_change = role_required(*ANY_ROLE)(PasswordChangeView.as_view())
 
 
 def admin_login_redirect(request, extra_context=None):

@@ -83,6 +83,7 @@ NAVIGATION = [
     ("audit:integrity", _("Integrity"), (AUDITOR, ADMIN)),
     ("admin:index", _("Users and settings"), (ADMIN,)),
     ("mfa_setup", _("Two-step verification"), (APPROVER, ADMIN)),
+    ("password_change", _("Change password"), ANY_ROLE),
 ]
 
 

@@ -46,3 +46,24 @@ def test_the_admin_password_form_applies_the_rules(make_user):
     form = AdminPasswordChangeForm(user, {"password1": "tooshort", "password2": "tooshort", "usable_password": "true"})
     assert not form.is_valid()
     assert "password2" in form.errors
+
+
+def test_everyone_can_change_their_own_password_under_the_same_rules(client, make_user):
+    from django.urls import reverse
+
+    from audit.models import AuditEvent
+    from tests.conftest import PASSWORD
+
+    user = make_user("auditor", username="aiko")
+    client.force_login(user)
+    url = reverse("password_change")
+    page = client.post(url, {"old_password": PASSWORD, "new_password1": "short-pw", "new_password2": "short-pw"})
+    assert page.status_code == 200 and 'data-field="new_password2"' in page.text
+    key = client.session.session_key
+    done = client.post(url, {"old_password": PASSWORD, "new_password1": "umi-no-mieru-oka-77",
+                             "new_password2": "umi-no-mieru-oka-77"})
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("umi-no-mieru-oka-77")
+    assert client.session.session_key != key and client.get("/").status_code == 200
+    assert AuditEvent.objects.filter(action="auth.password_changed", actor="aiko").exists()
