@@ -148,6 +148,8 @@ CELERY_BEAT_SCHEDULE = {
                            "options": {"expires": env_int("SEND_RECONCILE_EVERY_S", 10, minimum=1) * 3}},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+    # Forgets old replay-defence keys of provider callbacks (channels.inbound.replay).
+    "channels-prune-seen-callbacks": {"task": "channels.prune_seen_callbacks", "schedule": 86400},
 
 # --- Auth and sessions --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -248,6 +250,8 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "JP").upper()
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
 # A line longer than this (bytes) refuses the upload: no CSV export has one; a binary file does.
 IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 1024 * 1024, minimum=1024)
+# Keys of applied status callbacks and email events are kept this long to refuse replays (inbound SMS: for good).
+WEBHOOK_REPLAY_DAYS = env_int("WEBHOOK_REPLAY_DAYS", 90, minimum=1)
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import logging
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -16,11 +18,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from audit.services import Event, record, record_many
 
 from ..imports.detect import FileProblem, detect_delimiter, detect_encoding
+from ..imports.sniff import sniff_chunks
 from ..models import Suppression
 from ..models.choices import SuppressionChannel, SuppressionReason
 from ..normalize import normalize_address
 from ._actor import actor_name
 
+log = logging.getLogger(__name__)
 BATCH = 1000
 HEADER_ALIASES = {"channel": "channel", "チャネル": "channel", "address": "address", "アドレス": "address",
                   "reason": "reason", "理由": "reason", "note": "note", "メモ": "note", "expires_at": "expires_at",
@@ -50,16 +54,28 @@ def _expiry(raw: str) -> datetime | None | str:
 
 
 def _store(upload) -> Path:
+    """A temporary copy, sniffed on the way (see imports/sniff.py): a binary file never gets a first batch in."""
     with tempfile.NamedTemporaryFile(delete=False, suffix=".csv") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+        try:
+            for chunk in sniff_chunks(upload.chunks(), settings.IMPORT_MAX_LINE_BYTES):
+                out.write(chunk)
+        except BaseException:
+            out.close()
+            Path(out.name).unlink(missing_ok=True)
+            raise
     return Path(out.name)
 
 
 def suppressions_import_csv(*, upload, source: str = "csv", user: Any = None, request: Any = None) -> BulkResult:
     who = actor_name(user=user, request=request)
     result = BulkResult()
-    path = _store(upload)
+    try:
+        path = _store(upload)
+    except FileProblem as problem:
+        log.warning("suppression upload refused (%s): %s [file %r]", problem.code, problem.message,
+                    getattr(upload, "name", ""))
+        result.problem = (problem.code, problem.message)
+        return result
     try:
         detected = detect_encoding(path)
         with path.open(encoding=detected.encoding, newline="") as handle:
@@ -101,6 +117,8 @@ def suppressions_import_csv(*, upload, source: str = "csv", user: Any = None, re
             if batch:
                 _write(batch, result, source, who)
     except FileProblem as problem:
+        log.warning("suppression upload refused (%s): %s [file %r]", problem.code, problem.message,
+                    getattr(upload, "name", ""))
         result.problem = (problem.code, problem.message)
         return result
     finally:

@@ -11,6 +11,9 @@ from channels.inbound.twilio import compute_signature
 from channels.inbound.webhook import sign
 from channels.testing.twilio_standin import post_signed
 
+# The views record each applied callback's key (replay defence, channels.inbound.replay): they need the database.
+pytestmark = pytest.mark.django_db
+
 BASE = "https://notify.example.jp"
 STATUS_PATH = "/channels/hooks/twilio/status"
 INBOUND_PATH = "/channels/hooks/twilio/inbound"

@@ -97,6 +97,28 @@ def test_a_file_that_is_not_a_csv_is_refused_at_every_door(door, kind, client, o
     assert_nothing_written(before, state(settings))
 
 
+@pytest.mark.parametrize("door", ["ui", "api"])
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_a_file_that_is_not_a_csv_is_refused_by_the_suppression_upload(door, kind, client, operator, token_for,
+                                                                       settings, caplog):
+    """The other CSV door: bulk suppressions. Refused before the first batch is written."""
+    data, code, phrase = BAD_FILES[kind]
+    token = token_for(operator)
+    before = state(settings)
+    caplog.set_level(logging.WARNING)
+    upload = SimpleUploadedFile("suppressions.csv", data)
+    if door == "ui":
+        response = client.post("/audiences/suppressions/bulk/", {"file": upload}, follow=True, **EN)
+        assert f"{code}: " in response.content.decode() and phrase in response.content.decode()
+    else:
+        response = client.post("/api/v1/suppressions/bulk", {"file": upload},
+                               headers={"Authorization": f"Bearer {token}"}, **EN)
+        assert response.status_code == 400
+        assert response.json()["code"] == code and phrase in response.json()["message"]
+    assert logged(caplog, f"suppression upload refused ({code})")
+    assert_nothing_written(before, state(settings))
+
+
 @pytest.mark.parametrize("door", ["ui", "ui-declared", "api", "api-declared", "cli"])
 def test_a_file_over_the_size_limit_is_refused_at_every_door(door, client, operator, token_for, tmp_path, settings,
                                                              caplog):
@@ -166,3 +188,23 @@ def test_a_good_file_still_goes_through_after_the_sniffing(client, operator, set
     response = client.post("/audiences/imports/", {"file": SimpleUploadedFile("a.csv", data), "list": "ok"}, **EN)
     assert response.status_code == 302
     assert len(list(settings.IMPORT_DIR.iterdir())) == 1
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 4096, 1 << 20])
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_the_line_check_finds_a_long_line_wherever_the_chunks_split_it(chunk_size, where):
+    """The sniffer sees the upload in chunks; a long line is found across chunk borders, with its number."""
+    from audiences.imports.detect import FileProblem
+    from audiences.imports.sniff import sniff_chunks
+
+    limit = 2048
+    short = b"C1,a@example.jp\r\n" * 50
+    long_line = b"C2," + b"x" * (limit + 1) + b"\r\n"
+    data = {"first": long_line + short, "middle": short + long_line + short, "last": short + long_line}[where]
+    chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)]
+    with pytest.raises(FileProblem) as exc:
+        list(sniff_chunks(chunks, limit))
+    assert exc.value.code == "file.line_too_long"
+    assert f"Line {1 if where == 'first' else 51} " in exc.value.message
+    fine = short + b"C3," + b"y" * (limit - 10) + b"\r\n" + short
+    assert b"".join(sniff_chunks([fine[i:i + chunk_size] for i in range(0, len(fine), chunk_size)], limit)) == fine
