@@ -37,7 +37,7 @@ from ..rendering import RenderError
 from ..window import within_collection_hours
 from . import clock, results
 from .claim import Heartbeat, claim, due_pending_exists, release, renew
-from .fanout import enqueue
+from .fanout import BULK, enqueue
 from .finish import campaign_fail, campaign_finish_if_done
 from .outgoing import ROW_FIELDS, SendPlan, build_all
 
@@ -278,9 +278,10 @@ def run_batch(campaign_id: int, first_id: int, last_id: int) -> BatchReport:
         Campaign.objects.filter(pk=campaign_id, needs_fanout=False).update(needs_fanout=True)
     if report.retry_at is not None:
         wait = (report.retry_at - clock.now()).total_seconds()
-        enqueue(campaign_id, [(first_id, last_id)], countdown=min(max(wait, 0.0), settings.SEND_RETRY_MAX_S) + 0.5)
+        enqueue(campaign_id, [(first_id, last_id)], countdown=min(max(wait, 0.0), settings.SEND_RETRY_MAX_S) + 0.5,
+                priority=BULK)
     if report.more:
-        enqueue(campaign_id, [(first_id, last_id)])
+        enqueue(campaign_id, [(first_id, last_id)], priority=BULK)
     elif report.claimed:
         campaign_finish_if_done(campaign_id=campaign_id)
     return report

@@ -16,10 +16,12 @@ Definitions of the tally (counted from what the SINKS recorded, not from our own
   sink never accepted a message for.
 - ``duplicates``: accepted messages beyond the first, per recipient.
 - ``duplicates_in_flight``: those of the duplicates where every copy the recipient got carries the same
-  Message-ID / Twilio client reference (``mid``, both are the delivery id) AND that delivery was claimed
-  by a worker (``sending``) at the moment of a fault that can lose a result: a SIGKILL of a worker
-  process or a restart of Redis. Such a copy is the price of at-least-once delivery and recognisable
-  as the same message by the receiver; any other duplicate is a bug.
+  Message-ID / Twilio client reference (``mid``, both are the delivery id) AND that delivery was in
+  flight at a fault that can lose a result: it was claimed (``sending``) at the moment of a SIGKILL of a
+  worker process or a restart of Redis, and the reconciler took it back after that fault because its
+  lease ran out (its holder was dead: a live batch renews its lease). Such a copy is the price of
+  at-least-once delivery and recognisable as the same message by the receiver; any other duplicate is
+  a bug.
 """
 
 from __future__ import annotations

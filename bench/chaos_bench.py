@@ -1,0 +1,476 @@
+"""Chaos bench (issue 8): one campaign of 20,000 emails and one of 20,000 SMS on PostgreSQL + Redis with two
+Celery worker processes, a recording SMTP sink and the recording Twilio stand-in (each its own process),
+while a driver on a fixed random seed breaks things:
+
+- SIGKILLs worker pool children and worker main processes (with their children: the container dies) 10
+  times in all, starting a killed main worker again;
+- restarts Redis once (SIGKILL, a few seconds down, started again on its append-only file);
+- makes the SMTP sink answer 451 and the SMS stand-in 429 and 503 for a few seconds each, and both stall
+  past the client timeout for a few seconds.
+
+    python bench/chaos_bench.py --seed 1
+
+Redis is a private ``redis-server`` on its own port and directory (``--redis-port``, default 6391), so its
+restart hurts nobody else; the database is a fresh ``nc_chaos_bench``. This process plays beat: it runs
+the dispatch tick and the reconciler every half second (they only queue tasks). The figures are counted
+from what the SINKS recorded against the delivery rows in the database (definitions of ``lost``,
+``duplicates`` and ``duplicates_in_flight`` in ``channels/testing/chaos.py``); ``recovery_s_max`` is the
+longest time from a fault until what it interrupted was final again (a kill: every row the killed
+processes held — claimed at the kill, taken back by the reconciler after it — is final; Redis: a sink
+accepts again after the restart; a sink fault: that sink accepts again after the fault ended). It also
+checks that every delivery row is final and has its audit event. The last line printed is the JSON
+result; it exits non-zero when a check fails or the run times out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.send_bench import (  # noqa: E402
+    PG,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    free_port,
+    group_pids,
+    log,
+    recreate_database,
+    seed,
+    start,
+    stop,
+    wait_port,
+)
+
+KILL_KINDS = ("child", "main")
+
+
+def wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+FAULTS = ("smtp_4xx", "sms_429", "sms_503", "smtp_stall", "sms_stall")
+
+
+def environment(args, *, smtp_port: int, twilio_port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "notify_console.settings",
+        "DATABASE_URL": f"{PG}/{args.db}",
+        "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0",
+        "DEBUG": "0",
+        "SECRET_KEY": "chaos-" + "x" * 30 + "-only-not-a-secret-abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "NOTIFY_VAR_DIR": args.var_dir,
+        "LOG_LEVEL": "WARNING",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}?timeout={args.client_timeout}",
+        "SMS_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "TWILIO_FROM": "+815000000000",
+        "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}",
+        "TWILIO_TIMEOUT_S": str(args.client_timeout),
+        "PUBLIC_BASE_URL": "https://notify.example.jp",
+        "EMAIL_RATE_PER_S": "0",
+        "SMS_RATE_PER_S": "0",
+        "SEND_BATCH_SIZE": str(args.batch),
+        "SEND_CHUNK_SIZE": str(args.chunk),
+        "SEND_LEASE_S": str(args.lease),
+        "SEND_STALL_S": "5",
+        "SEND_RETRY_BASE_S": "1",
+        "SEND_RETRY_MAX_S": "5",
+        "SEND_MAX_ATTEMPTS": "30",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+# -- processes ---------------------------------------------------------------------------------------
+class Redis:
+    def __init__(self, port: int, directory: Path, env: dict) -> None:
+        self.port, self.dir, self.env, self.proc = port, directory, env, None
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise SystemExit("redis-server is needed (apt-get install redis-server)")
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+                   "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
+                   "--save", ""]
+        self.proc = start(command, {**self.env, "NOTIFY_VAR_DIR": str(self.dir)}, "redis")
+        wait_port(self.port)
+
+    def kill(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+class Workers:
+    """Two worker processes (``--concurrency`` pool children each), restarted when killed."""
+
+    def __init__(self, env: dict, concurrency: int) -> None:
+        self.env, self.concurrency, self.procs, self.started = env, concurrency, [None, None], 0
+
+    def start(self, slot: int) -> None:
+        self.started += 1
+        command = [sys.executable, "-m", "celery", "-A", "notify_console", "worker", "--concurrency",
+                   str(self.concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat", "--hostname", f"chaos{slot}-{self.started}@%h"]
+        self.procs[slot] = start(command, self.env, f"worker{slot}-{self.started}")
+
+    def children(self, slot: int) -> list[int]:
+        leader = self.procs[slot].pid
+        return [pid for pid in group_pids(leader) if pid != leader]
+
+    def kill_child(self, rng: random.Random) -> str:
+        slots = [slot for slot in (0, 1) if self.children(slot)]
+        if not slots:
+            return ""
+        slot = rng.choice(slots)
+        pid = rng.choice(sorted(self.children(slot)))
+        os.kill(pid, signal.SIGKILL)
+        return f"worker {slot} child {pid}"
+
+    def kill_main(self, rng: random.Random) -> str:
+        slot = rng.choice((0, 1))
+        proc = self.procs[slot]
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its children: the machine is gone
+        proc.wait()
+        self.start(slot)
+        return f"worker {slot} main {proc.pid} (restarted)"
+
+    def stop_all(self) -> str:
+        return "".join(stop(proc)[-1500:] for proc in self.procs if proc is not None)
+
+
+# -- the run -----------------------------------------------------------------------------------------
+def schedule(rng: random.Random, kills: int) -> list[tuple[float, str]]:
+    """(progress fraction at which to fire, what) for every fault, in firing order."""
+    children = rng.randint(kills // 2 - 1, kills // 2 + 1)
+    events = ["kill_child"] * children + ["kill_main"] * (kills - children) + ["redis_restart", *FAULTS]
+    rng.shuffle(events)
+    fractions = sorted(rng.uniform(0.03, 0.85) for _ in events)
+    return list(zip(fractions, events, strict=True))
+
+
+class Driver:
+    def __init__(self, args, campaigns: dict, env: dict, workers: Workers, redis: Redis, faults: dict) -> None:
+        self.args, self.campaigns, self.env, self.workers, self.redis = args, campaigns, env, workers, redis
+        self.fault_files, self.records = faults, {"email": Path(args.var_dir) / "smtp.tsv",
+                                                  "sms": Path(args.var_dir) / "sms.tsv"}
+        self.rng = random.Random(args.seed)
+        self.plan = schedule(self.rng, args.kills)
+        self.in_flight: set[int] = set()
+        self.faults_at: list[tuple[dt.datetime, set[int], str]] = []  # (when, rows claimed then, what)
+        self.kills = self.redis_restarts = 0
+        self.recoveries: list[float] = []
+        self.waiting: list[tuple[str, float, object]] = []  # (label, since, condition)
+        self.ends: list[tuple[float, str]] = []  # (when, fault file to clear)
+        self.last_event = 0.0
+
+    # what the database and the sinks say
+    def sent(self) -> int:
+        from campaigns.models import Delivery
+
+        return Delivery.objects.filter(campaign_id__in=self.campaigns.values(), status="sent").count()
+
+    def sending_ids(self) -> set[int]:
+        from campaigns.models import Delivery
+
+        return set(Delivery.objects.filter(campaign_id__in=self.campaigns.values(), status="sending")
+                   .values_list("id", flat=True))
+
+    def accepted(self, channel: str) -> int:
+        try:
+            with open(self.records[channel], "rb") as handle:
+                return sum(1 for _ in handle)
+        except FileNotFoundError:
+            return 0
+
+    def done(self) -> bool:
+        from campaigns.models import Campaign
+
+        states = set(Campaign.objects.filter(pk__in=self.campaigns.values()).values_list("state", flat=True))
+        if states - {"sending", "approved", "completed"}:
+            raise SystemExit(f"a campaign ended {states}")
+        return states == {"completed"}
+
+    # faults
+    def fire(self, event: str) -> None:
+        now = time.monotonic()
+        if event in ("kill_child", "kill_main"):
+            what = self.workers.kill_child(self.rng) if event == "kill_child" else self.workers.kill_main(self.rng)
+            if not what:
+                return
+            # A dead process writes nothing more: its rows are among these, still "sending" (which of them
+            # were its own shows later: the reconciler takes them back once their lease runs out).
+            held = self.sending_ids()
+            self.faults_at.append((wall_clock(), held, f"kill {what}"))
+            self.kills += 1
+            log(f"SIGKILL {what}; {len(held)} rows claimed by all workers")
+        elif event == "redis_restart":
+            held = self.sending_ids()
+            self.redis.kill()
+            self.faults_at.append((wall_clock(), held | self.sending_ids(), "redis restart"))
+            log(f"Redis killed; {len(held)} rows claimed")
+            time.sleep(self.rng.uniform(2, 4))
+            self.redis.start()
+            self.redis_restarts += 1
+            counts = (self.accepted("email"), self.accepted("sms"))
+            self.waiting.append(("redis restart", now, lambda counts=counts: self.accepted("email") > counts[0]
+                                 or self.accepted("sms") > counts[1]))
+            log("Redis started again")
+        else:
+            sink, kind = event.split("_")
+            value = {"4xx": "4xx", "429": "429", "503": "503", "stall": "stall"}[kind]
+            self.fault_files[sink].write_text(value)
+            duration = self.rng.uniform(3, 5)
+            self.ends.append((now + duration, sink))
+            log(f"{sink} answers {value} for {duration:.1f} s")
+        self.last_event = time.monotonic()
+
+    def open_rows(self, channel: str) -> bool:
+        from campaigns.models import Delivery
+
+        return Delivery.objects.filter(campaign_id=self.campaigns[channel], status__in=("pending", "sending")).exists()
+
+    def held_by_the_dead(self) -> None:
+        """For every kill (and the Redis restart): the rows that were claimed then and that the reconciler
+        took back afterwards (their lease ran out: the holder was dead) are the ones in flight at the fault;
+        its recovery is the time until the last of them was final again."""
+        from django.db.models import Max
+
+        from audit.models import AuditEvent
+        from campaigns.models import Delivery
+
+        # A dead holder's lease runs out within one lease of its death (a live batch renews it every quarter
+        # lease); the reconciler runs every half second. Each reconciled row goes to the latest fault before
+        # its reconciliation that saw it claimed.
+        window = dt.timedelta(seconds=self.args.lease + 5)
+        dead_by_fault: dict[int, set[int]] = {}
+        events = AuditEvent.objects.filter(action="send.reconciled", campaign_id__in=self.campaigns.values())
+        for object_id, at in events.values_list("object_id", "at"):
+            row_id = int(object_id)
+            for index in range(len(self.faults_at) - 1, -1, -1):
+                fault_at, held, _ = self.faults_at[index]
+                if fault_at <= at <= fault_at + window and row_id in held:
+                    dead_by_fault.setdefault(index, set()).add(row_id)
+                    break
+        for index, (at, _, label) in enumerate(self.faults_at):
+            dead = dead_by_fault.get(index, set())
+            self.in_flight |= dead
+            if dead:
+                last = Delivery.objects.filter(id__in=dead).aggregate(last=Max("updated_at"))["last"]
+                self.recoveries.append((last - at).total_seconds())
+                log(f"{label}: {len(dead)} rows held by the dead, all final {(last - at).total_seconds():.1f} s later")
+
+    def end_faults(self) -> None:
+        now = time.monotonic()
+        for when, sink in [end for end in self.ends if end[0] <= now]:
+            self.ends.remove((when, sink))
+            self.fault_files[sink].write_text("")
+            channel = "email" if sink == "smtp" else "sms"
+            count = self.accepted(channel)
+            self.waiting.append((f"{sink} fault", now, lambda c=channel, n=count: self.accepted(c) > n
+                                 or not self.open_rows(c)))
+            log(f"{sink} answers normally again")
+
+    def settle(self) -> None:
+        now = time.monotonic()
+        for item in list(self.waiting):
+            label, since, condition = item
+            if condition():
+                self.waiting.remove(item)
+                self.recoveries.append(now - since)
+                log(f"recovered from {label} in {now - since:.1f} s")
+
+    def beat(self) -> None:
+        from django.db import close_old_connections
+
+        from campaigns.tasks import dispatch_tick, reconcile_deliveries
+
+        try:
+            dispatch_tick()
+            reconcile_deliveries()
+        except Exception as exc:  # Redis down: the next round publishes again
+            log(f"beat: {type(exc).__name__}: {exc}")
+            close_old_connections()
+
+    def run(self) -> None:
+        total = sum(self.expected.values())
+        started = last_log = time.monotonic()
+        while True:
+            self.beat()
+            self.end_faults()
+            self.settle()
+            if self.done():
+                break
+            elapsed = time.monotonic() - started
+            if elapsed > self.args.timeout:
+                raise SystemExit(f"TIMEOUT after {elapsed:.0f} s: {self.status()}")
+            sent = self.sent()
+            spaced = time.monotonic() - self.last_event > self.args.spacing
+            if self.plan and spaced and sent / total >= self.plan[0][0]:
+                self.fire(self.plan.pop(0)[1])
+            if time.monotonic() - last_log > 10:
+                last_log = time.monotonic()
+                log(f"{sent}/{total} sent after {elapsed:.0f} s; {len(self.plan)} faults to go")
+            time.sleep(0.5)
+        while self.ends:  # a fault window still open at the end (a fast run)
+            time.sleep(0.2)
+            self.end_faults()
+        self.settle()
+        if self.plan:
+            log(f"WARNING: the campaigns completed before {len(self.plan)} faults fired: {self.plan}")
+
+    def status(self) -> str:
+        from django.db.models import Count
+
+        from campaigns.models import Delivery
+
+        rows = Delivery.objects.filter(campaign_id__in=self.campaigns.values()).values("campaign_id", "status")
+        return str(list(rows.annotate(n=Count("id")).order_by()))
+
+
+def verify(driver: Driver) -> tuple[dict, list[str]]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from campaigns.dispatch import delivery_id_from
+    from campaigns.models import Delivery
+    from channels.testing.chaos import read_records, tally
+
+    failures, result = [], {}
+    driver.held_by_the_dead()
+    lost = duplicates = explained = messages = 0
+    for channel, campaign_id in driver.campaigns.items():
+        rows = Delivery.objects.filter(campaign_id=campaign_id)
+        eligible = set(rows.exclude(status="skipped").values_list("address", flat=True))
+        counted = tally(eligible, read_records(driver.records[channel]), driver.in_flight,
+                        delivery_id_from=delivery_id_from)
+        messages += counted.messages
+        lost += counted.lost
+        duplicates += counted.duplicates
+        explained += counted.duplicates_in_flight
+        print(f"{channel}: {counted.messages} eligible, {counted.lost} lost {counted.lost_examples}, "
+              f"{counted.duplicates} duplicates ({counted.duplicates_in_flight} in flight at a fault) "
+              f"{counted.unexplained}")
+        open_rows = rows.filter(status__in=("pending", "sending")).count()
+        statuses = dict(rows.values_list("status").annotate(n=Count("id")).order_by())
+        print(f"{channel}: delivery rows by status {statuses}")
+        if open_rows:
+            failures.append(f"{channel}: {open_rows} delivery rows not final")
+    with connection.cursor() as cursor:
+        # The event that goes with each final state: sent → send.sent, skipped → send.skipped, failed →
+        # send.failed or send.parked.
+        cursor.execute(
+            "SELECT d.campaign_id, COUNT(*) FROM campaigns_delivery d WHERE d.campaign_id = ANY(%s) AND NOT EXISTS ("
+            "SELECT 1 FROM audit_auditevent e WHERE e.object_type = 'campaigns.delivery' AND e.object_id = d.id::text "
+            "AND ((d.status = 'sent' AND e.action = 'send.sent') "
+            "OR (d.status = 'skipped' AND e.action = 'send.skipped') "
+            "OR (d.status = 'failed' AND e.action IN ('send.failed', 'send.parked')))) GROUP BY d.campaign_id",
+            [list(driver.campaigns.values())])
+        unaudited = cursor.fetchall()
+    print(f"every delivery row final: {not any('not final' in f for f in failures)}; "
+          f"rows without the audit event of their final state: {sum(n for _, n in unaudited)}")
+    if unaudited:
+        failures.append(f"deliveries without their audit event: {unaudited}")
+    if lost:
+        failures.append(f"{lost} eligible recipients never received a message")
+    if duplicates != explained:
+        failures.append(f"{duplicates - explained} duplicates not explained by a fault")
+    result.update(messages=messages, kills=driver.kills, redis_restarts=driver.redis_restarts, lost=lost,
+                  duplicates=duplicates, duplicates_in_flight=explained,
+                  recovery_s_max=round(max(driver.recoveries, default=0.0), 1))
+    if driver.waiting:
+        failures.append(f"never recovered: {[label for label, *_ in driver.waiting]}")
+    return result, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--messages", type=int, default=20_000, help="per channel")
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--rate", type=int, default=150, help="each campaign's throttle, messages/s")
+    parser.add_argument("--db", default="nc_chaos_bench")
+    parser.add_argument("--redis-port", type=int, default=6391)
+    parser.add_argument("--var-dir", default="")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--chunk", type=int, default=25)
+    parser.add_argument("--lease", type=int, default=6, help="SEND_LEASE_S of the workers")
+    parser.add_argument("--concurrency", type=int, default=2, help="pool children per worker process")
+    parser.add_argument("--client-timeout", type=int, default=2, help="SMTP and Twilio client timeout, seconds")
+    parser.add_argument("--spacing", type=float, default=4.0, help="least seconds between two faults")
+    parser.add_argument("--timeout", type=float, default=1800, help="give up (loudly) after this many seconds")
+    args = parser.parse_args()
+    args.var_dir = args.var_dir or tempfile.mkdtemp(prefix="chaos-bench-")
+    var = Path(args.var_dir)
+    var.mkdir(parents=True, exist_ok=True)
+    smtp_port, twilio_port = free_port(), free_port()
+    env = environment(args, smtp_port=smtp_port, twilio_port=twilio_port)
+    os.environ.update(env)
+    redis = Redis(args.redis_port, var / "redis", env)
+    redis.start()
+    faults = {"smtp": var / "smtp.fault", "sms": var / "sms.fault"}
+    for path in faults.values():
+        path.write_text("")
+    stall = str(args.client_timeout + 3)
+    sinks = [
+        start([sys.executable, "-m", "channels.testing.chaos", "--port", str(smtp_port), "--record",
+               str(var / "smtp.tsv"), "--fault-file", str(faults["smtp"]), "--stall-s", stall], env, "smtp-sink"),
+        start([sys.executable, "-m", "channels.testing.twilio_standin", "--port", str(twilio_port), "--account-sid",
+               TWILIO_SID, "--auth-token", TWILIO_TOKEN, "--record", str(var / "sms.tsv"), "--fault-file",
+               str(faults["sms"]), "--stall-s", stall], env, "twilio-standin"),
+    ]
+    workers = Workers(env, args.concurrency)
+    failures: list[str] = []
+    try:
+        import django
+
+        recreate_database(args.db)
+        django.setup()
+        from django.core.management import call_command
+
+        log("migrating")
+        call_command("migrate", verbosity=0)
+        log(f"seeding {args.messages} customers (an email and an SMS campaign, {args.rate}/s each)")
+        campaigns = seed(args.messages, throttle_per_s=args.rate)
+        wait_port(smtp_port)
+        wait_port(twilio_port)
+        workers.start(0)
+        workers.start(1)
+        time.sleep(3)  # the pools start
+        driver = Driver(args, campaigns, env, workers, redis, faults)
+        driver.expected = {"email": args.messages, "sms": args.messages}
+        log(f"seed {args.seed}: faults at {[(round(f, 2), e) for f, e in driver.plan]}")
+        started = time.monotonic()
+        driver.run()
+        log(f"both campaigns completed in {time.monotonic() - started:.0f} s")
+        result, failures = verify(driver)
+    finally:
+        output = workers.stop_all()
+        for sink in sinks:
+            stop(sink)
+        if redis.proc is not None:
+            stop(redis.proc)
+        if failures and output.strip():
+            log("worker output (tail):\n" + output[-3000:])
+    for failure in failures:
+        print(f"CHECK FAILED: {failure}")
+    print(json.dumps(result))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
