@@ -83,6 +83,30 @@ def test_main_pages_of_each_role_pass_the_csp(role, live_server, listening_page,
     assert len(seen) >= 3
 
 
+def test_html_email_previews_keep_their_inline_styles(live_server, listening_page, make_user):
+    """An HTML e-mail's preview (a sandboxed srcdoc iframe inherits the page's policy) shows the styles the
+    recipient will see, and the page reports no violation (the sandbox keeps its scripts from running)."""
+    from audiences.models import Recipient
+    from campaigns.services import template_create
+
+    page = listening_page
+    operator = make_user("operator", username="op-html")
+    Recipient.objects.create(external_id="H0001", name="山田太郎", email="h1@example.jp",
+                             email_normalized="h1@example.jp", phone_type="mobile")
+    template = template_create(
+        user=operator, name="HTML請求", channel="email", subject="ご請求", text="{{ name }}様",
+        html='<style>.k { font-weight: 700 }</style><p class="k" style="color: rgb(255, 0, 0)">{{ name }}様</p>'
+             '<script>document.title = "ran"</script>',
+    )
+    sign_in(page, live_server.url, "op-html", PASSWORD)
+    page.goto(live_server.url + reverse("campaigns:template_detail", args=[template.pk]))
+    page.wait_for_selector("iframe.mail-html")
+    frame = page.frame_locator("iframe.mail-html")
+    assert frame.locator("p").evaluate("e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
+    assert frame.locator("p").evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    assert _violations(page) == []
+
+
 def test_api_docs_load_their_own_assets_under_the_policy(live_server, listening_page):
     page = listening_page
     response = page.goto(live_server.url + "/api/v1/docs")

@@ -101,3 +101,12 @@ def test_templates_have_nothing_the_policy_blocks(path):
     for attributes in _SCRIPT_TAG.findall(text):
         assert "src=" in attributes or 'nonce="{{ request.csp_nonce }}"' in attributes or "application/json" in \
             attributes, f"inline <script{attributes}> needs a static file (or, with server-rendered labels, the nonce)"
+
+
+def test_only_pages_with_an_html_email_preview_allow_inline_styles_and_never_inline_scripts():
+    from notify_console.middleware import content_security_policy
+
+    relaxed = dict(part.strip().split(" ", 1) for part in content_security_policy("n", email_preview=True).split(";"))
+    assert relaxed["style-src"] == "'self' 'unsafe-inline'"
+    assert relaxed["script-src"] == "'self' 'nonce-n'"
+    assert "unsafe-inline" not in content_security_policy("n")
