@@ -1,7 +1,9 @@
 """Celery tasks of the delivery pipeline. Thin: they take ids and call ``campaigns.dispatch``.
 
 All are ``acks_late`` (settings: a task whose worker dies is handed out again) and safe to run twice:
-the claim conditions and the campaign's state decide what is done, not the task.
+the claim conditions and the campaign's state decide what is done, not the task. The long ones
+(materialisation) are ``guarded``: one that killed its worker ``SEND_POISON_DEATHS`` times is parked
+(``dispatch.task_guard``); ``send_batch``'s rows have their own guard (``dispatch.reconcile``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .dispatch.batch import run_batch
 from .dispatch.fanout import fan_out
 from .dispatch.materialise import campaign_materialise_rest, campaign_start
 from .dispatch.reconcile import reconcile_expired_leases
+from .dispatch.task_guard import guarded
 from .dispatch.tick import tick
 
 # A batch gives its worker back after half a lease and renews its rows' leases (between chunks and from a
@@ -34,8 +37,9 @@ def reconcile_deliveries() -> int:
     return reconcile_expired_leases()
 
 
-@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700, ignore_result=True)
-def start_campaign(campaign_id: int) -> bool:
+@shared_task(bind=True, acks_late=True, time_limit=1800, soft_time_limit=1700, ignore_result=True)
+@guarded
+def start_campaign(self, campaign_id: int) -> bool:
     """approved → sending: materialise, then fan out."""
     if not campaign_start(campaign_id=campaign_id):
         return False
@@ -43,8 +47,9 @@ def start_campaign(campaign_id: int) -> bool:
     return True
 
 
-@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1700, ignore_result=True)
-def release_rest(campaign_id: int) -> bool:
+@shared_task(bind=True, acks_late=True, time_limit=1800, soft_time_limit=1700, ignore_result=True)
+@guarded
+def release_rest(self, campaign_id: int) -> bool:
     """After the pilot was released: rows for the rest of the audience, then fan out."""
     if not campaign_materialise_rest(campaign_id=campaign_id):
         return False

@@ -55,3 +55,30 @@ def test_a_message_that_kills_its_worker_is_parked_after_n_deaths_and_the_rest_i
     # Its neighbours died with it at most twice and were then sent alone.
     assert max(AuditEvent.objects.filter(action="send.reconciled", campaign_id=campaign.pk)
                .exclude(object_id=str(parked.pk)).values_list("details__worker_deaths", flat=True)) <= 2
+
+
+def test_a_task_redelivered_after_killing_its_worker_n_times_is_parked_not_run(settings, tmp_path):
+    """Whole tasks (materialising a campaign) are guarded by task id: the start counted before a run that
+    never ended is a worker death; at SEND_POISON_DEATHS the redelivered task is parked instead of run."""
+    from types import SimpleNamespace
+
+    from campaigns.dispatch import task_guard
+
+    settings.SEND_POISON_DEATHS = 3
+    runs = []
+
+    @task_guard.guarded
+    def run(task, campaign_id):
+        runs.append(campaign_id)
+        return True
+
+    task = SimpleNamespace(name="campaigns.tasks.start_campaign",
+                           request=SimpleNamespace(id=f"poison-task-{tmp_path.name}", is_eager=False))
+    assert run(task, 7) is True and runs == [7]  # a run that ends forgets its start
+    for _ in range(3):  # three deliveries of the message whose worker died (nothing ran to the end)
+        task_guard.count_start(task.request.id)
+    assert run(task, 7) is None and runs == [7]
+    event = AuditEvent.objects.get(action="task.parked", object_id=task.request.id)
+    assert event.details["worker_deaths"] == 3 and event.details["args"] == [7]
+    assert task_guard.count_start(task.request.id) == 0  # parked: the count starts again
+    task_guard.forget(task.request.id)
