@@ -12,6 +12,8 @@ limit counted from sign-in, after which the session ends even if it was used all
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from notify_console.roles import PUBLIC_VIEWS
 
-from .session import is_pending, pending_user, session_too_old
+from .session import AUTH_AT, is_pending, pending_user, session_too_old
 
 # Reachable while the second factor is owed (url names).
 _PENDING_ALLOWED = {"mfa_verify", "mfa_enrol", "login", "logout", "set_language"}
@@ -61,6 +63,8 @@ class SessionAgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.user.is_authenticated and AUTH_AT not in request.session:
+            request.session[AUTH_AT] = int(time.time())  # a session from before this limit existed: count from now
         if request.user.is_authenticated and not _is_api(request) and session_too_old(request):
             record(action="auth.session_expired", user=request.user, request=request, obj=request.user,
                    outcome="ok", details={"reason": "absolute_age"})

@@ -66,3 +66,13 @@ def test_sign_out_ends_the_session_on_the_server(client, make_user):
     from django.contrib.sessions.models import Session
 
     assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_a_session_from_before_the_absolute_limit_gets_one(client, make_user, settings):
+    settings.SESSION_MAX_AGE_MINUTES = 60
+    client.force_login(make_user("operator"))
+    session = client.session
+    del session["_auth_at"]
+    session.save()
+    assert client.get("/").status_code == 200
+    assert "_auth_at" in client.session
