@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body (CSRF parses whole uploads): size by declared length, bad multipart.
     "notify_console.request_limits.RequestLimitsMiddleware",
+    # No redirect of ours leaves the site, whatever built its Location; unsafe ?next= values are logged.
+    "notify_console.redirects.OffsiteRedirectMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

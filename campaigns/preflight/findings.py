@@ -19,6 +19,10 @@ MESSAGES = {
     "template.undefined_field": _("The merge field “%(field)s” is missing for %(count)s recipients."),
     "template.empty_field": _("The merge field “%(field)s” is empty for %(count)s recipients."),
     "link.domain_not_allowed": _("A link points outside the allowed domains: %(domain)s"),
+    "link.not_https": _("Links must use https: %(link)s"),
+    "link.bad_scheme": _("This kind of link is not allowed in a message: %(link)s"),
+    "link.host_from_data": _("A link's domain comes from a merge field (%(link)s), so it cannot be checked before "
+                             "sending; write the domain in the template."),
     "sms.link_forbidden": _("SMS must not contain links in this organisation (found: %(link)s)."),
     "text.prohibited_word": _("Prohibited word: “%(word)s”."),
     "text.asks_for_secret": _("The message asks for a secret (%(word)s): that is what phishing looks like."),

@@ -75,8 +75,10 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def text_findings(texts: list[str], *, channel: str) -> list[Finding]:
+    own = urlsplit(settings.PUBLIC_BASE_URL).hostname
     return (link_findings(texts, channel=channel, allowed_domains=allowed_domains(),
-                          sms_links_forbidden=getattr(settings, "SMS_LINKS_FORBIDDEN", False))
+                          sms_links_forbidden=getattr(settings, "SMS_LINKS_FORBIDDEN", False),
+                          own_hosts=[own] if own else [])
             + prohibited_word_findings(texts, _prohibited_words()) + secret_request_findings(texts))
 
 

@@ -7,12 +7,15 @@ half-width katakana do not slip past a list written the ordinary way.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from .findings import ERROR, WARNING, Finding
+
+logger = logging.getLogger(__name__)
 
 _TLDS = "jp|com|net|org|info|biz|io|co|me|ly|xyz|top|app|page|link|site|online|shop|club|cc|tk|cn|ru|us|uk"
 _LINK = re.compile(
@@ -50,12 +53,55 @@ def find_links(text: str) -> list[str]:
 
 
 def link_host(link: str) -> str:
-    if not re.match(r"(?i)https?://", link):
+    # Browsers (WHATWG URL) read a backslash in an http(s) URL as a slash; urlsplit does not, so
+    # "https://evil.example\@bank.example.jp" would look like bank.example.jp here and go to evil.example.
+    link = link.replace("\\", "/")
+    if link.startswith("//"):
+        link = "https:" + link
+    elif not re.match(r"(?i)https?://", link):
         link = "http://" + link
     try:
         return (urlsplit(link).hostname or "").rstrip(".").lower()
     except ValueError:
         return link.lower()
+
+
+# Attributes of an HTML body that a mail client follows or loads.
+_URL_ATTRIBUTE = re.compile(r"""(?i)\b(?:href|src|action|formaction|background|poster|cite)\s*=\s*"""
+                            r"""(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""")
+_DANGEROUS_SCHEMES = ("javascript:", "data:", "vbscript:", "file:", "ftp:")
+_HARMLESS = ("mailto:", "tel:", "sms:", "cid:")
+_AUTHORITY = re.compile(r"(?i)^(?:https?:)?//([^/?#]*)")
+
+
+def _attribute_links(text: str) -> list[str]:
+    return [next(v for v in match.groups() if v is not None) for match in _URL_ATTRIBUTE.finditer(normalise(text))]
+
+
+def _bare(link: str) -> str:
+    # Browsers drop tabs, newlines and leading spaces inside a URL: "java\tscript:" is "javascript:".
+    return re.sub(r"[\s\x00-\x1f]", "", link).replace("\\", "/").lower()
+
+
+def _absolute(value: str) -> bool:
+    """An attribute value that leaves the message (a relative "page.html" or "#top" does not)."""
+    bare = _bare(value)
+    if bare == "{{unsubscribe_url}}":
+        return False  # our own opt-out link; the rendered previews check its real address
+    return bool(re.match(r"[a-z][a-z0-9+.-]*:|//|\{\{", bare)) and not bare.startswith(_HARMLESS)
+
+
+def _scheme_findings(link: str, own_hosts: set[str]) -> list[Finding]:
+    """A link must go over https to a host that can be checked now, not one filled in from the data."""
+    bare = _bare(link)
+    if bare.startswith(_DANGEROUS_SCHEMES):
+        return [Finding("link.bad_scheme", ERROR, {"link": link[:200]})]
+    authority = _AUTHORITY.match(bare)
+    if bare.startswith("{{") or (authority and "{{" in authority.group(1)):
+        return [Finding("link.host_from_data", ERROR, {"link": link[:200]})]
+    if (bare.startswith("http://") or bare.startswith("//")) and link_host(link) not in own_hosts:
+        return [Finding("link.not_https", ERROR, {"link": link[:200]})]
+    return []
 
 
 def host_allowed(host: str, allowed: Iterable[str]) -> bool:
@@ -67,20 +113,31 @@ def host_allowed(host: str, allowed: Iterable[str]) -> bool:
 
 
 def link_findings(texts: Iterable[str], *, channel: str, allowed_domains: Iterable[str],
-                  sms_links_forbidden: bool) -> list[Finding]:
-    allowed = list(allowed_domains)
-    findings, seen_hosts, first_link = [], set(), ""
+                  sms_links_forbidden: bool, own_hosts: Iterable[str] = ()) -> list[Finding]:
+    """Links only to allowed domains, only over https (``own_hosts``: our own links, e.g. the opt-out
+    page, follow PUBLIC_BASE_URL's scheme), never to a host that a merge field fills in."""
+    allowed, own = list(allowed_domains), set(own_hosts)
+    findings, seen_hosts, seen_links, first_link = [], set(), set(), ""
     for text in texts:
-        for link in find_links(text):
+        for link in find_links(text) + [v for v in _attribute_links(text) if _absolute(v)]:
             first_link = first_link or link
+            if link in seen_links:
+                continue
+            seen_links.add(link)
+            scheme = _scheme_findings(link, own)
+            findings.extend(scheme)
+            if any(f.code != "link.not_https" for f in scheme):
+                continue
             host = link_host(link)
-            if host in seen_hosts:
+            if not host or host in seen_hosts:
                 continue
             seen_hosts.add(host)
             if not host_allowed(host, allowed):
                 findings.append(Finding("link.domain_not_allowed", ERROR, {"domain": host or link}))
     if channel == "sms" and sms_links_forbidden and first_link:
         findings.insert(0, Finding("sms.link_forbidden", ERROR, {"link": first_link}))
+    for finding in findings:
+        logger.warning("link refused (%s): %s", finding.code, finding.params)
     return findings
 
 
