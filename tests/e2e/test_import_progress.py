@@ -46,7 +46,7 @@ def test_operator_uploads_cp932_and_downloads_the_error_report(live_server, page
     page.click("#import-form button[type=submit]")
     page.wait_for_url("**/audiences/imports/*/")
     page.wait_for_selector("#import-progress[data-final='1']")
-    page.wait_for_function("document.getElementById('imp-bar').getAttribute('aria-valuenow') === '100'")
+    page.wait_for_function("() => document.getElementById('imp-bar').getAttribute('aria-valuenow') === '100'")
     assert page.locator("#imp-percent").inner_text() == "100"
     counts = {k: page.locator(f"#imp-{k}").inner_text() for k in
               ("records", "created", "updated", "rejected", "blank", "warnings")}
@@ -78,7 +78,7 @@ def test_the_bar_follows_a_job_run_by_a_worker(live_server, page, operator, scre
     screenshot("waiting")
     job = run_import(job.pk)  # what the Celery worker does; the page only polls
     assert job.status == ImportJob.Status.COMPLETED
-    page.wait_for_function("document.getElementById('imp-bar').getAttribute('aria-valuenow') === '100'")
+    page.wait_for_function("() => document.getElementById('imp-bar').getAttribute('aria-valuenow') === '100'")
     page.wait_for_selector("#import-progress[data-final='1']")
     assert page.locator("#imp-created").inner_text() == str(job.created)
     assert page.locator("#imp-cancel").count() == 0

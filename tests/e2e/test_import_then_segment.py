@@ -34,9 +34,9 @@ def test_operator_builds_the_dunning_segment_with_a_live_count(live_server, page
     sign_in(page, live_server.url, "op", PASSWORD)
     page.click("nav.mainnav a[data-nav='audiences:segments']")
     page.click("a[href$='/segments/new/']")
-    page.wait_for_function("document.getElementById('seg-count').textContent === '3'")
+    page.wait_for_function("() => document.getElementById('seg-count').textContent === '3'")
     page.click("#seg-example")
-    page.wait_for_function("document.getElementById('seg-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('seg-count').textContent === '1'")
     assert page.locator("#seg-preview tbody tr").count() == 1
     assert "督促 一郎" in page.locator("#seg-preview").inner_text()
     page.fill("#seg-name", "3日以内の督促")
