@@ -8,8 +8,9 @@ event; the page shows the newest verdict, loudly when it is broken.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 
+from .anchor import Anchor, check_anchor
 from .models import AuditEvent, AuditSeal
 from .sealing import Verdict, verify_chain
 from .services import record
@@ -26,9 +27,18 @@ def _seal_facts(seal: AuditSeal | None) -> dict | None:
     }
 
 
-def integrity_verify(*, actor: str | None = None, request=None) -> Verdict:
-    """Run the full verification and record its verdict (``audit.verified``, outcome ok/broken)."""
+def verify(anchor: Anchor | None = None) -> Verdict:
+    """The chain recomputed, and, given an anchor, also required to reach and match it."""
     verdict = verify_chain()
+    if anchor is None:
+        return verdict
+    reason = check_anchor(anchor)
+    return replace(verdict, ok=verdict.ok and not reason, anchor=anchor.describe(), anchor_reason=reason)
+
+
+def integrity_verify(*, actor: str | None = None, request=None, anchor: Anchor | None = None) -> Verdict:
+    """Run the full verification and record its verdict (``audit.verified``, outcome ok/broken)."""
+    verdict = verify(anchor)
     record(
         action=VERIFIED,
         actor=actor,
@@ -44,6 +54,8 @@ def integrity_verify(*, actor: str | None = None, request=None) -> Verdict:
             "last_good_seal": _seal_facts(verdict.last_good_seal),
             "broken_seal": _seal_facts(verdict.broken_seal),
             "reason": verdict.reason,
+            **({"anchor": {**asdict(anchor), "ok": not verdict.anchor_reason, "reason": verdict.anchor_reason}}
+               if anchor else {}),
         },
     )
     return verdict

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AuditEvent, AuditSeal
@@ -26,6 +26,8 @@ _FIELDS = (
     "channel", "address", "outcome", "details", "ip", "user_agent",
 )
 SEAL_MAX_EVENTS = 200_000
+# pg_advisory_xact_lock key of the sealer (any constant no other code uses: "AUDSEAL" in ASCII).
+SEAL_LOCK_KEY = 0x415544_5345414C
 
 
 def _canonical(row: tuple) -> bytes:
@@ -50,13 +52,22 @@ def _hash_range(prev_hash: str, first_id: int, last_id: int) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
+def _serialise_sealers() -> None:
+    """One sealer at a time. A transaction-level advisory lock on PostgreSQL rather than ``SELECT … FOR
+    UPDATE`` on the last seal: that would need UPDATE on the seal table, which the application's role must
+    not have (``audit.db_roles``). SQLite's single writer (IMMEDIATE transactions) serialises anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK_KEY])
+
+
 def seal_pending(*, now=None) -> AuditSeal | None:
     """Seal the closed events not yet sealed; returns the new seal, or None when there is nothing."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.AUDIT_SEAL_DELAY_S)
     with transaction.atomic():
-        # Serialises concurrent sealers on PostgreSQL; SQLite's single writer does that anyway.
-        last = AuditSeal.objects.select_for_update().order_by("-id").first()
+        _serialise_sealers()
+        last = AuditSeal.objects.order_by("-id").first()
         after_id = last.last_event_id if last else 0
         prev_hash = last.hash if last else GENESIS
         candidates = AuditEvent.objects.filter(id__gt=after_id, at__lt=cutoff).order_by("id")
@@ -78,11 +89,18 @@ class Verdict:
     last_good_seal: AuditSeal | None
     broken_seal: AuditSeal | None = None
     reason: str = ""
+    # Set when the chain was also checked against an exported anchor (audit.anchor): its description,
+    # and why the chain does not reach and match it (empty when it does).
+    anchor: str = ""
+    anchor_reason: str = ""
 
     def describe(self) -> str:
         if self.ok:
             upto = f" up to event {self.last_good_seal.last_event_id}" if self.last_good_seal else ""
-            return f"OK: {self.seals_checked} seals, {self.events_checked} events verified{upto}."
+            matches = f" It reaches and matches the anchor, {self.anchor}." if self.anchor else ""
+            return f"OK: {self.seals_checked} seals, {self.events_checked} events verified{upto}.{matches}"
+        if self.broken_seal is None:
+            return f"BROKEN against the anchor, {self.anchor}: {self.anchor_reason}"
         seal = self.broken_seal
         return (
             f"BROKEN: seal #{seal.id} (events {seal.first_event_id}–{seal.last_event_id}) "

@@ -96,6 +96,14 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": load_database(VAR_DIR)}
+# Production runs two PostgreSQL roles (README, "Database roles"): DATABASE_URL is the application's, with
+# only SELECT and INSERT on the audit tables; DATABASE_OWNER_URL owns the tables, and migrate and
+# setup_db_roles connect as it (the "owner" alias). Unset: one role, as on SQLite and in CI.
+# (Not kept as a setting of its own: the URL holds the owner's password.)
+if _owner_url := env_str("DATABASE_OWNER_URL", ""):
+    from audit.db_roles import owner_database
+
+    DATABASES["owner"] = owner_database(DATABASES["default"], _owner_url)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery -------------------------------------------------------------------------------------
