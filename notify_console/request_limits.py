@@ -86,6 +86,23 @@ class RequestLimitsMiddleware:
                                     _("The multipart body has no valid boundary; send it as multipart/form-data."))
         return None
 
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """After the size check, before CSRF and the view read any field: no NUL byte in a text field.
+
+        PostgreSQL refuses NUL in text and JSON (psycopg raises, the request ends in a 500 half-way); no
+        field of ours has a use for it. Uploaded files are not fields: the CSV sniffer checks those.
+        """
+        try:
+            where = _nul_field(request)
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent) as exc:
+            return self.process_exception(request, exc)
+        if where is None:
+            return None
+        with translation.override(translation.get_language_from_request(request)):
+            return self._refuse(request, 400, "request.nul_byte",
+                                _("The field %(field)s contains a NUL byte (\\0), which no text may contain.")
+                                % {"field": where[:100]})
+
     def process_exception(self, request, exception):
         if isinstance(exception, MultiPartParserError | RequestDataTooBig | TooManyFieldsSent):
             with translation.override(translation.get_language_from_request(request)):
@@ -98,6 +115,27 @@ class RequestLimitsMiddleware:
         log.warning("request refused (%s): %s %s from %s: %s", code, request.method, request.path_info,
                     request.META.get("REMOTE_ADDR"), message)
         return refusal(request, status, code, message)
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _nul_field(request) -> str | None:
+    """The name of the first query parameter or body field holding a NUL character, else None."""
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return key
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None
+    if request.content_type in _FORM_TYPES:
+        for key, values in request.POST.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return key
+    elif request.content_type == "application/json" and int(request.META.get("CONTENT_LENGTH") or 0):
+        body = request.body
+        if b"\x00" in body or b"\\u0000" in body:
+            return "(JSON body)"
+    return None
 
 
 def _boundary(content_type: str) -> str:

@@ -208,3 +208,33 @@ def test_the_line_check_finds_a_long_line_wherever_the_chunks_split_it(chunk_siz
     assert f"Line {1 if where == 'first' else 51} " in exc.value.message
     fine = short + b"C3," + b"y" * (limit - 10) + b"\r\n" + short
     assert b"".join(sniff_chunks([fine[i:i + chunk_size] for i in range(0, len(fine), chunk_size)], limit)) == fine
+
+
+NUL_REQUESTS = {
+    # door: (method, path, data, content type or None for a form)
+    "query string of a list page": ("get", "/audiences/recipients/", {"q": "山田\x00"}, None),
+    "form field of the import page": ("post", "/audiences/imports/", {"list": "督促\x00", "mode": "upsert"}, None),
+    "url-encoded form": ("post", "/audiences/suppressions/", "channel=email&address=a%00%40example.jp&reason=manual",
+                         "application/x-www-form-urlencoded"),
+    "API JSON": ("post", "/api/v1/templates", '{"name": "t\\u0000", "channel": "sms", "body": "x"}',
+                 "application/json"),
+    "webhook form": ("post", "/channels/hooks/twilio/inbound", {"From": "+819012345678", "Body": "STOP\x00"}, None),
+}
+
+
+@pytest.mark.parametrize("door", list(NUL_REQUESTS))
+def test_a_nul_byte_in_any_field_is_refused_before_the_view(door, client, operator, token_for, settings, caplog):
+    """PostgreSQL refuses NUL in text; without this the request would end in a 500 half-way through."""
+    method, path, data, content_type = NUL_REQUESTS[door]
+    headers = {"Authorization": f"Bearer {token_for(operator)}"}
+    before = state(settings)
+    caplog.set_level(logging.WARNING)
+    if content_type:
+        response = getattr(client, method)(path, data, content_type=content_type, headers=headers, **EN)
+    else:
+        response = getattr(client, method)(path, data, headers=headers, **EN)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "request.nul_byte" in body and "contains a NUL byte" in body
+    assert logged(caplog, f"request refused (request.nul_byte): {method.upper()} {path}")
+    assert_nothing_written(before, state(settings))
