@@ -41,10 +41,9 @@ def refusal(request, status: int, code: str, message: str) -> HttpResponse:
     """A coded refusal: JSON for the API and webhooks' machine callers, a short page for people."""
     if request.path_info.startswith("/api/") or request.path_info.startswith("/channels/hooks/"):
         return JsonResponse({"code": code, "message": str(message)}, status=status)
-    back = escape(request.path_info)
+    back, label = escape(request.path_info), escape(_("Back"))
     return HttpResponse(f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
-                        f"<p><code>{code}</code></p><p><a href=\"{back}\">{escape(_('Back'))}</a></p>",
-                        status=status)
+                        f"<p><code>{code}</code></p><p><a href=\"{back}\">{label}</a></p>", status=status)
 
 
 class RequestLimitsMiddleware:

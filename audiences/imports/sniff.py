@@ -15,23 +15,24 @@ import codecs
 from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .detect import FileProblem
 
 # First bytes → what the file really is. Order matters only for prefixes of each other.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG image"),
-    (b"GIF87a", "GIF image"),
-    (b"GIF89a", "GIF image"),
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive"),
-    (b"PK\x05\x06", "ZIP archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel 97-2003 workbook (.xls)"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"\x7fELF", "program"),
+    (b"\x89PNG\r\n\x1a\n", gettext_noop("PNG image")),
+    (b"\xff\xd8\xff", gettext_noop("JPEG image")),
+    (b"GIF87a", gettext_noop("GIF image")),
+    (b"GIF89a", gettext_noop("GIF image")),
+    (b"%PDF-", gettext_noop("PDF document")),
+    (b"PK\x03\x04", gettext_noop("ZIP archive")),
+    (b"PK\x05\x06", gettext_noop("ZIP archive")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", gettext_noop("Excel 97-2003 workbook (.xls)")),
+    (b"\x1f\x8b", gettext_noop("gzip archive")),
+    (b"7z\xbc\xaf\x27\x1c", gettext_noop("7-Zip archive")),
+    (b"Rar!\x1a\x07", gettext_noop("RAR archive")),
+    (b"\x7fELF", gettext_noop("program")),
 )
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
@@ -39,25 +40,25 @@ _UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 def _kind(head: bytes) -> str | None:
     if head.startswith(_UTF32_BOMS):
-        return "UTF-32 text"
+        return gettext_noop("UTF-32 text")
     if head.startswith(_UTF16_BOMS):
-        return "UTF-16 text"
+        return gettext_noop("UTF-16 text")
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             if kind == "ZIP archive" and (b"xl/" in head[:4096] or b"[Content_Types].xml" in head[:4096]):
-                return "Excel workbook (.xlsx)"
+                return gettext_noop("Excel workbook (.xlsx)")
             return kind
     # UTF-16 without a BOM: every other byte of ASCII text is NUL.
     sample = head[:512]
     if len(sample) >= 8 and (sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4):
-        return "UTF-16 text"
+        return gettext_noop("UTF-16 text")
     return None
 
 
 def not_csv(kind: str) -> FileProblem:
     return FileProblem("file.not_csv", _(
         "This is not a CSV file: it looks like a %(kind)s. Save the sheet as \"CSV UTF-8\" and upload that.")
-        % {"kind": kind})
+        % {"kind": _(kind)})
 
 
 class Sniffer:
