@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .models import Membership, Recipient, Segment, Suppression
+from .models import AudienceList, Membership, Recipient, Segment, Suppression
 from .segments import compile_rules
 
 
@@ -85,6 +85,16 @@ def recipient_page(filters: RecipientFilter, *, before_id: int | None, size: int
     page = list(rows.order_by("-id")[: size + 1])
     next_before = page[size - 1].id if len(page) > size else None
     return page[:size], next_before
+
+
+def recipient_lists(recipient: Recipient) -> QuerySet[AudienceList]:
+    """The lists a recipient belongs to, by name: one primary-key probe (list, recipient) per list.
+
+    Memberships have no index on recipient alone (the import writes one index entry per row, not
+    three); asking per list keeps this an index lookup at a million members.
+    """
+    member = Membership.objects.filter(audience_list_id=OuterRef("pk"), recipient_id=recipient.pk)
+    return AudienceList.objects.filter(Exists(member)).order_by("name")
 
 
 def recipient_estimate() -> int:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
 from ..models import AudienceList, Consent, Recipient
-from ..selectors import RecipientFilter, recipient_page
+from ..selectors import RecipientFilter, recipient_lists, recipient_page
 from ..services import consent_grant, consent_revoke
 from .common import OPERATORS, error
 
@@ -87,7 +87,7 @@ def recipients(request, query: Query[RecipientQuery]):
 @router.get("/recipients/{recipient_id}", response=RecipientOut, auth=OPERATORS, summary="One recipient")
 def recipient(request, recipient_id: int):
     row = get_object_or_404(Recipient, pk=recipient_id)
-    row.lists_ids = list(row.memberships.values_list("audience_list_id", flat=True))
+    row.lists_ids = list(recipient_lists(row).values_list("id", flat=True))
     out = RecipientOut.from_orm(row).dict()
     out["lists"] = row.lists_ids
     return out

@@ -14,7 +14,7 @@ from notify_console.roles import ADMIN, OPERATOR, role_required
 
 from ..models import AudienceList, Consent, Recipient, Suppression
 from ..models.choices import Channel
-from ..selectors import RecipientFilter, recipient_estimate, recipient_page
+from ..selectors import RecipientFilter, recipient_estimate, recipient_lists, recipient_page
 from ..services import consent_grant, consent_revoke
 from ._util import int_or_none
 
@@ -42,7 +42,7 @@ def recipient(request, recipient_id: int):
                                                                      Q(action__startswith="delivery."))
                .order_by("-id")[:100])
     return render(request, "audiences/recipient.html", {
-        "r": row, "lists": AudienceList.objects.filter(memberships__recipient=row).order_by("name"),
+        "r": row, "lists": recipient_lists(row),
         "suppressions": suppressions, "consents": Consent.objects.filter(recipient=row).order_by("-granted_at"),
         "history": history, "channels": Channel.choices,
     })
