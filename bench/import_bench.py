@@ -23,6 +23,7 @@ Prints progress on stderr and, as its last line, one JSON object with ``rows``, 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import json
 import os
@@ -114,6 +115,7 @@ class PeakSampler(threading.Thread):
         super().__init__(daemon=True)
         self.url, self.pid = url, pid
         self.peaks: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # user + system seconds, last sample (robust to other load)
         self.backend_anon_mb = 0.0
         self.stop = threading.Event()
 
@@ -130,6 +132,14 @@ class PeakSampler(threading.Thread):
                 out[key] = int(value.split()[0])
         return out
 
+    @staticmethod
+    def _cpu(pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def run(self) -> None:
         import psycopg
 
@@ -140,6 +150,9 @@ class PeakSampler(threading.Thread):
                                                [APP_NAME]):
                     pids[f"postgres:{backend}"] = backend
                 for label, pid in pids.items():
+                    cpu = self._cpu(pid)
+                    if cpu is not None:
+                        self.cpu[label] = cpu
                     status = self._status(pid)
                     if "VmHWM" in status:
                         self.peaks[label] = max(self.peaks.get(label, 0.0), status["VmHWM"] / 1024)
@@ -212,6 +225,8 @@ def read_side(env: dict) -> dict:
     top = Recipient.objects.order_by("-id").values_list("id", flat=True)[0]
     out["recipients_page_deep_s"] = timed(lambda: page(f"?before={top - Recipient.objects.count() // 2}"), 3)
     out["recipients_search_email_s"] = timed(lambda: page("?q=USER777777@example.co.jp"))
+    out["recipients_search_name_s"] = timed(lambda: page("?q=佐藤"))
+    out["recipients_search_name_absent_s"] = timed(lambda: page("?q=存在しない名前"))
     out["recipients_list_filter_s"] = timed(lambda: page(f"?list={list_id}"))
     dunning = {"match": "all", "rules": [{"field": "attributes.未払金額", "op": "gt", "value": 0},
                                          {"field": "attributes.支払期日", "op": "within_days", "value": 3}]}
@@ -229,6 +244,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--encoding", choices=["cp932", "utf-8"], default="cp932")
     parser.add_argument("--keep", action="store_true", help="keep the generated file and the imported rows")
+    parser.add_argument("--file", type=Path, help="import this file (written by an earlier --keep run) instead")
     parser.add_argument("--skip-reads", action="store_true", help="skip the page and segment timings")
     args = parser.parse_args()
 
@@ -245,13 +261,18 @@ def main() -> int:
     log("migrating…")
     manage(env, "migrate", "--no-input", "-v", "0")
     reset(url)
-    path = workdir / f"customers-{args.rows}.csv"
-    log(f"writing {args.rows:,} rows ({args.encoding}) to {path}…")
-    started = time.perf_counter()
-    expected = generate(path, args.rows, args.encoding)
-    log(f"  {path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s")
+    if args.file:
+        path, args.keep = args.file, True
+        expected = {"records": args.rows + (args.rows - 1) // 250_000}  # what generate() writes
+    else:
+        path = workdir / f"customers-{args.rows}.csv"
+        log(f"writing {args.rows:,} rows ({args.encoding}) to {path}…")
+        started = time.perf_counter()
+        expected = generate(path, args.rows, args.encoding)
+        log(f"  {path.stat().st_size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s")
 
-    log("importing through manage.py import_recipients…")
+    load_before = os.getloadavg()[0]
+    log(f"importing through manage.py import_recipients… (load average {load_before:.2f})")
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "import_recipients", str(path), "--list",
                               "bench", "--mode", "upsert", "--encoding", "auto", "--quiet", "--actor", "bench"],
@@ -265,11 +286,15 @@ def main() -> int:
     if child.returncode != 0:
         log(stderr)
         return 1
+    load_after = os.getloadavg()[0]
     summary = json.loads(stdout.strip().splitlines()[-1])
     log(f"  {summary}")
+    phases = {}
     for line in stderr.splitlines():
         if "staged" in line or "database seconds" in line:
             log("  " + line)
+        if "database seconds" in line:
+            phases = ast.literal_eval(line.split("database seconds", 1)[1].strip())
     assert summary["records"] == expected["records"], (summary, expected)
     assert summary["created"] + summary["updated"] + summary["rejected"] + summary["blank"] == summary["records"]
 
@@ -284,6 +309,9 @@ def main() -> int:
         "peak_rss_mb": round(peak_total, 1),
         "peak_rss_by_process_mb": {k: round(v, 1) for k, v in sampler.peaks.items()},
         "postgres_backend_private_mb": round(sampler.backend_anon_mb, 1),
+        "cpu_seconds_by_process": {k: round(v, 2) for k, v in sampler.cpu.items()},
+        "database_seconds": phases,
+        "load_average": [round(load_before, 2), round(load_after, 2)],
         "copy_rows_per_s": round(copy_rate),
         "import_seconds_reported": summary["seconds"],
         "created": summary["created"], "updated": summary["updated"], "rejected": summary["rejected"],

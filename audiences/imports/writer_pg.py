@@ -29,18 +29,26 @@ class PostgresWriter(StagingWriter):
         self.seconds: dict[str, float] = {}
 
     def encode(self, rows: list[tuple]) -> bytes:
-        """COPY text format; rows the validator marked clean need no escaping at all."""
+        """COPY text format; rows the validator marked clean need no escaping at all.
+
+        The lower-cased and the original e-mail are sent as NULL (``\\N``) when they equal the
+        e-mail itself, as they almost always do: a fifth less to send and for COPY to parse; the
+        SQL reads them back with COALESCE.
+        """
         out = []
         append = out.append
         for (line, ext, name, name_set, email, email_norm, email_set, email_raw, phone, phone_type, phone_set,
              phone_raw, attrs, clean) in rows:
+            norm = "\\N" if email_norm == email else email_norm
+            raw = "\\N" if email_raw == email else email_raw
             if clean:
-                append(f"{line}\t{ext}\t{name}\t{'t' if name_set else 'f'}\t{email}\t{email_norm}\t"
-                       f"{'t' if email_set else 'f'}\t{email_raw}\t{phone}\t{phone_type}\t"
+                append(f"{line}\t{ext}\t{name}\t{'t' if name_set else 'f'}\t{email}\t{norm}\t"
+                       f"{'t' if email_set else 'f'}\t{raw}\t{phone}\t{phone_type}\t"
                        f"{'t' if phone_set else 'f'}\t{phone_raw}\t{attrs}")
             else:
                 append("\t".join((str(line), _escape(ext), _escape(name), "t" if name_set else "f", _escape(email),
-                                  _escape(email_norm), "t" if email_set else "f", _escape(email_raw), phone,
+                                  "\\N" if email_norm == email else _escape(email_norm), "t" if email_set else "f",
+                                  "\\N" if email_raw == email else _escape(email_raw), phone,
                                   phone_type, "t" if phone_set else "f", _escape(phone_raw), _escape(attrs))))
         append("")
         return "\n".join(out).encode("utf-8")
@@ -72,7 +80,9 @@ class PostgresWriter(StagingWriter):
         self.chunk_now = None
         t = self.table
         with connection.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE {t}_seen (external_id text, line integer) ON COMMIT DROP")
+            # Every chunk's customer numbers and lines, one row of two arrays per chunk (a row per
+            # record cost ~1 µs each); read back only to name the first line of a repeated number.
+            cur.execute(f"CREATE TEMP TABLE {t}_seen (external_ids text[], lines integer[]) ON COMMIT DROP")
             cur.execute(f"CREATE TEMP TABLE {t}_dups (LIKE {t}) ON COMMIT DROP")
 
     def _upsert_sql(self) -> str:
@@ -80,7 +90,7 @@ class PostgresWriter(StagingWriter):
         cols = self.columns_present
         name_in = "name" if cols["name"] else "''"
         email_in = f"CASE WHEN email_set THEN email ELSE {k} END" if cols["email"] else "''"
-        norm_in = f"CASE WHEN email_set THEN email_norm ELSE {k} END" if cols["email"] else "''"
+        norm_in = f"CASE WHEN email_set THEN COALESCE(email_norm, email) ELSE {k} END" if cols["email"] else "''"
         phone_in = f"CASE WHEN phone_set THEN phone ELSE {k} END" if cols["phone"] else "''"
         type_in = f"CASE WHEN phone_set THEN phone_type ELSE {k} END" if cols["phone"] else "'unknown'"
         sets = ["attributes = r.attributes || EXCLUDED.attributes", "updated_at = EXCLUDED.updated_at",
@@ -135,7 +145,7 @@ class PostgresWriter(StagingWriter):
                     [job.pk, now],
                 )
                 self.duplicates += cur.rowcount
-            cur.execute(f"INSERT INTO {t}_seen SELECT external_id, line FROM {t}")  # noqa: S608
+            cur.execute(f"INSERT INTO {t}_seen SELECT array_agg(external_id), array_agg(line) FROM {t}")  # noqa: S608
             cur.execute(f"TRUNCATE {t}")
         self.seconds["merge"] = self.seconds.get("merge", 0.0) + time.monotonic() - started
         self.created += created
@@ -147,9 +157,10 @@ class PostgresWriter(StagingWriter):
             batch, lines = [], []
             with connection.chunked_cursor() as cur:
                 cur.execute(
-                    f"SELECT d.line, d.external_id, f.first, d.name, d.email_raw, d.phone_raw, d.attributes "  # noqa: S608
-                    f"FROM {t}_dups d JOIN (SELECT external_id, MIN(line) AS first FROM {t}_seen WHERE external_id "
-                    f"IN (SELECT external_id FROM {t}_dups) GROUP BY external_id) f ON f.external_id = d.external_id "
+                    f"SELECT d.line, d.external_id, f.first, d.name, COALESCE(d.email_raw, d.email), d.phone_raw, "  # noqa: S608
+                    f"d.attributes FROM {t}_dups d JOIN (SELECT u.external_id, MIN(u.line) AS first FROM {t}_seen, "
+                    f"unnest(external_ids, lines) AS u(external_id, line) WHERE u.external_id "
+                    f"IN (SELECT external_id FROM {t}_dups) GROUP BY u.external_id) f ON f.external_id = d.external_id "
                     f"ORDER BY d.line"
                 )
                 while rows := cur.fetchmany(DUPLICATE_BATCH):
@@ -190,7 +201,8 @@ class PostgresWriter(StagingWriter):
                 "WITH touched AS (UPDATE audiences_recipient r SET "  # noqa: S608
                 "name = CASE WHEN s.name_set THEN s.name ELSE r.name END, "
                 "email = CASE WHEN s.email_set THEN s.email ELSE r.email END, "
-                "email_normalized = CASE WHEN s.email_set THEN s.email_norm ELSE r.email_normalized END, "
+                "email_normalized = CASE WHEN s.email_set THEN COALESCE(s.email_norm, s.email) "
+                "ELSE r.email_normalized END, "
                 "phone = CASE WHEN s.phone_set THEN s.phone ELSE r.phone END, "
                 "phone_type = CASE WHEN s.phone_set THEN s.phone_type ELSE r.phone_type END, "
                 "attributes = r.attributes || s.attributes, updated_at = %s, last_import_id = %s "
@@ -204,8 +216,8 @@ class PostgresWriter(StagingWriter):
             cur.execute(
                 "WITH touched AS (INSERT INTO audiences_recipient (external_id, name, email, "  # noqa: S608
                 "email_normalized, phone, phone_type, attributes, created_at, updated_at, last_import_id) "
-                f"SELECT external_id, name, email, email_norm, phone, phone_type, attributes, %s, %s, %s "
-                f"FROM {self.table} ON CONFLICT (external_id) DO NOTHING RETURNING id), " + self._MEMBERS,
+                f"SELECT external_id, name, email, COALESCE(email_norm, email), phone, phone_type, attributes, "
+                f"%s, %s, %s FROM {self.table} ON CONFLICT (external_id) DO NOTHING RETURNING id), " + self._MEMBERS,
                 [now, now, self.job.pk, self.job.audience_list_id, now],
             )
             return cur.fetchone()[0]
