@@ -46,6 +46,34 @@ def _patch_flush_for_append_only_tables() -> None:
 
 _patch_flush_for_append_only_tables()
 
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgresql`` (database roles) are not collected on SQLite — visibly: see below."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgresql")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        config.stash[_POSTGRESQL_ONLY] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if left_out := config.stash.get(_POSTGRESQL_ONLY, 0):
+        terminalreporter.write_line(f"{left_out} PostgreSQL-only tests not collected on {_vendor()}: run them with "
+                                    "DATABASE_URL=postgres://… (marker: postgresql)", yellow=True)
+
+
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+_POSTGRESQL_ONLY = pytest.StashKey[int]()
+
 _counter = itertools.count(1)
 
 
