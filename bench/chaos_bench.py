@@ -120,6 +120,7 @@ class Workers:
 
     def __init__(self, env: dict, concurrency: int) -> None:
         self.env, self.concurrency, self.procs, self.started = env, concurrency, [None, None], 0
+        self.killed: set[int] = set()
 
     def start(self, slot: int) -> None:
         self.started += 1
@@ -129,8 +130,9 @@ class Workers:
         self.procs[slot] = start(command, self.env, f"worker{slot}-{self.started}")
 
     def children(self, slot: int) -> list[int]:
+        """Live pool children (not one killed before and not yet reaped: a zombie cannot die twice)."""
         leader = self.procs[slot].pid
-        return [pid for pid in group_pids(leader) if pid != leader]
+        return [pid for pid in group_pids(leader) if pid != leader and pid not in self.killed and alive(pid)]
 
     def kill_child(self, rng: random.Random) -> str:
         slots = [slot for slot in (0, 1) if self.children(slot)]
@@ -139,6 +141,7 @@ class Workers:
         slot = rng.choice(slots)
         pid = rng.choice(sorted(self.children(slot)))
         os.kill(pid, signal.SIGKILL)
+        self.killed.add(pid)
         return f"worker {slot} child {pid}"
 
     def kill_main(self, rng: random.Random) -> str:
@@ -151,6 +154,14 @@ class Workers:
 
     def stop_all(self) -> str:
         return "".join(stop(proc)[-1500:] for proc in self.procs if proc is not None)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 # -- the run -----------------------------------------------------------------------------------------

@@ -38,10 +38,18 @@ def _due_pending(campaign_id: int, now: dt.datetime):
         Q(available_at__isnull=True) | Q(available_at__lte=now))
 
 
+# A campaign that is moving is still swept every this many SEND_STALL_S: rows whose task was lost while
+# others kept the campaign busy (a killed worker's reserved tasks, a retry's countdown it was holding)
+# should not wait for the whole campaign to finish. A sweep is one batch; a duplicate claims nothing.
+SWEEP_EVERY_STALLS = 6
+
+
 def _stalled(campaign: Campaign, now: dt.datetime) -> bool:
-    limit = now - dt.timedelta(seconds=settings.SEND_STALL_S)
+    stall = dt.timedelta(seconds=settings.SEND_STALL_S)
     recent = [t for t in (campaign.last_progress_at, campaign.last_fanout_at) if t is not None]
-    if recent and max(recent) > limit:
+    quiet = not recent or max(recent) <= now - stall
+    overdue = campaign.last_fanout_at is None or campaign.last_fanout_at <= now - stall * SWEEP_EVERY_STALLS
+    if not (quiet or overdue):
         return False
     return _due_pending(campaign.pk, now).exists()
 

@@ -231,3 +231,27 @@ def test_pause_then_resume_sends_each_recipient_once_and_progress_is_what_was_se
     assert campaign.state == S.COMPLETED and campaign.count_sent == 10
     tos = [m.to for m in memory.sent()]
     assert sorted(tos) == sorted(f"c{i}@example.jp" for i in range(10)) and len(set(tos)) == 10
+
+
+def test_rows_whose_task_was_lost_are_swept_up_while_the_campaign_keeps_moving(
+        email_campaign, approve, drive, clock, settings, django_capture_on_commit_callbacks):
+    """Other batches keep the campaign busy (no stall), yet rows whose task died with a worker (a reserved
+    task, a retry's countdown) go out within SWEEP_EVERY_STALLS × SEND_STALL_S, not at the very end."""
+    from campaigns.dispatch.fanout import fan_out
+    from campaigns.dispatch.tick import SWEEP_EVERY_STALLS
+
+    settings.SEND_STALL_S = 10
+    campaign = approve(email_campaign)
+    with django_capture_on_commit_callbacks(execute=False) as lost:
+        campaign_start(campaign_id=campaign.pk)
+        fan_out(campaign.pk)
+    assert lost
+    for _ in range(SWEEP_EVERY_STALLS - 1):
+        clock.advance(10)
+        Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=clock.moment)  # busy elsewhere
+        drive(rounds=1)
+        assert not memory.sent()
+    clock.advance(10)
+    Campaign.objects.filter(pk=campaign.pk).update(last_progress_at=clock.moment)
+    drive()
+    assert len(memory.sent()) == 10
