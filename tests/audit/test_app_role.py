@@ -11,7 +11,10 @@ unique name, and drops it afterwards.
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -202,6 +205,33 @@ def test_setup_refuses_an_app_role_that_is_the_owner(transactional_db):
         setup_app_role(connection, app_role=owner, password=None)
     with pytest.raises(CommandError):
         call_command("setup_db_roles", app_role=owner)
+
+
+@pytest.mark.postgresql
+def test_the_commands_compose_runs(app_role, tmp_path):
+    """migrate as the owner, setup_db_roles, and the check that fails the job for a role that could rewrite."""
+    settings = connection.settings_dict
+    where = f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"}}
+    env.update({"DEBUG": "1", "NOTIFY_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "notify_console.settings",
+                "DATABASE_URL": f"postgres://{app_role[0]}:{app_role[1]}@{where}",
+                "DATABASE_OWNER_URL": f"postgres://{settings['USER']}:{settings['PASSWORD']}@{where}"})
+
+    def manage(*args, **extra):
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120)
+
+    migrated = manage("migrate", "--noinput")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Migrating as the database owner" in migrated.stdout and "No migrations to apply" in migrated.stdout
+    granted = manage("setup_db_roles")
+    assert granted.returncode == 0 and f"role '{app_role[0]}' updated" in granted.stdout, granted.stderr
+    checked = manage("check", "--database", "default", "--tag", "database", "--fail-level", "WARNING")
+    assert checked.returncode == 0, checked.stderr
+    as_owner = env["DATABASE_OWNER_URL"]
+    refused = manage("check", "--database", "default", "--tag", "database", "--fail-level", "WARNING",
+                     DATABASE_URL=as_owner, DATABASE_OWNER_URL="")
+    assert refused.returncode != 0 and "audit.W001" in refused.stderr
 
 
 # --- both databases ---------------------------------------------------------------------------------

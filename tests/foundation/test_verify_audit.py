@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from audit.models import AuditEvent
 from audit.sealing import seal_pending, verify_chain
 from audit.services import record
 from audit.triggers import install_sql, remove_sql
@@ -76,3 +77,32 @@ def test_seal_task_seals_pending_events():
     from audit.models import AuditSeal
 
     assert AuditSeal.objects.get(pk=seal_id).last_event_id == event.pk
+
+
+def test_verify_audit_with_an_anchor_detects_a_chain_rewritten_and_resealed(tmp_path):
+    """The chain alone cannot catch an owner who rewrites an event and recomputes the seals; the anchor can."""
+    from audit.models import AuditSeal
+    from audit.sealing import _hash_range
+
+    events = _three_seals()
+    anchor = tmp_path / "anchor.json"
+    call_command("audit_anchor", output=str(anchor))
+    call_command("verify_audit", "--no-record", anchor=str(anchor))
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for table in ("audit_auditevent", "audit_auditseal"):
+            for statement in remove_sql(vendor, table):
+                cursor.execute(statement)
+    AuditEvent.objects.filter(pk=events[7].pk).update(actor="mallory")
+    prev_hash = "0" * 64
+    for seal in AuditSeal.objects.order_by("id"):
+        digest, _ = _hash_range(prev_hash, seal.first_event_id, seal.last_event_id)
+        AuditSeal.objects.filter(pk=seal.pk).update(prev_hash=prev_hash, hash=digest)
+        prev_hash = digest
+    with connection.cursor() as cursor:
+        for table in ("audit_auditevent", "audit_auditseal"):
+            for statement in install_sql(vendor, table):
+                cursor.execute(statement)
+    call_command("verify_audit", "--no-record")  # consistent: the chain alone is fooled
+    with pytest.raises(CommandError, match="BROKEN against the anchor.*rewritten"):
+        call_command("verify_audit", "--no-record", anchor=str(anchor))
