@@ -3,7 +3,8 @@
 The application's role (``DATABASE_URL``) may not create or alter tables, nor own the audit table (see
 ``audit.db_roles``). So this process — schema changes, data migrations (which use the default alias),
 post-migrate signals, the system checks — connects as the owner: the ``default`` connection takes the
-owner's credentials before Django's ``migrate`` runs. Without ``DATABASE_OWNER_URL`` (SQLite, CI's
+owner's credentials before Django's ``migrate`` runs (and keeps them for the rest of the process: call it
+from a one-off process, as ``manage.py migrate`` is). Without ``DATABASE_OWNER_URL`` (SQLite, CI's
 single role) this is Django's ``migrate`` unchanged.
 """
 
