@@ -16,6 +16,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .request_limits import form_fields
+
 log = logging.getLogger(__name__)
 NEXT_PARAMETERS = ("next",)
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -47,7 +49,7 @@ class OffsiteRedirectMiddleware:
         small = int(request.META.get("CONTENT_LENGTH") or 0) <= 64 * 1024
         if request.method == "POST" and small and request.content_type in _FORMS:
             try:
-                values += [request.POST.get(name, "") for name in NEXT_PARAMETERS]
+                values += [form_fields(request).get(name, "") for name in NEXT_PARAMETERS]
             except Exception:  # a malformed body: the view (or RequestLimitsMiddleware) answers for it
                 return
         for value in values:

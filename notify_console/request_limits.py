@@ -119,6 +119,18 @@ class RequestLimitsMiddleware:
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def form_fields(request):
+    """``request.POST`` for a middleware, leaving ``request.body`` readable for views that parse it.
+
+    Parsing a multipart body consumes the stream; a small one is read into ``request.body`` first
+    (Django then parses the copy). A large one is an upload, and upload views use ``request.FILES``.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
+    if request.content_type == "multipart/form-data" and int(request.META.get("CONTENT_LENGTH") or 0) <= limit:
+        request.body  # noqa: B018  (cached by Django)
+    return request.POST
+
+
 def _nul_field(request) -> str | None:
     """The name of the first query parameter or body field holding a NUL character, else None."""
     for key, values in request.GET.lists():
@@ -127,7 +139,7 @@ def _nul_field(request) -> str | None:
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return None
     if request.content_type in _FORM_TYPES:
-        for key, values in request.POST.lists():
+        for key, values in form_fields(request).lists():
             if "\x00" in key or any("\x00" in value for value in values):
                 return key
     elif request.content_type == "application/json" and int(request.META.get("CONTENT_LENGTH") or 0):

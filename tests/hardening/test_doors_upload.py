@@ -238,3 +238,9 @@ def test_a_nul_byte_in_any_field_is_refused_before_the_view(door, client, operat
     assert "request.nul_byte" in body and "contains a NUL byte" in body
     assert logged(caplog, f"request refused (request.nul_byte): {method.upper()} {path}")
     assert_nothing_written(before, state(settings))
+
+
+def test_the_field_checks_leave_the_raw_body_readable_for_views_that_parse_it(client, operator):
+    """The NUL and next= checks read form fields early; a small multipart body stays readable as request.body."""
+    response = client.post("/audiences/segments/preview/", {"rules": "{}"})  # a view that parses request.body
+    assert response.status_code < 500
