@@ -72,6 +72,8 @@ class RowValidator:
         }
 
     def is_blank(self, row: list[str]) -> bool:
+        if row and row[0] and not row[0].isspace():  # the common case, without joining the row
+            return False
         return not row or not "".join(row).strip()
 
     def validate(self, row: list[str], line: int) -> tuple[Staged | None, list[Issue]]:

@@ -95,6 +95,7 @@ def _jp_type(national: str) -> int:
 
 
 _MEMO: dict[str, str | None] = {}
+_MISSING = object()
 
 
 def _jp_type_name(national: str) -> str | None:
@@ -136,6 +137,16 @@ def _national_jp(text: str, region: str) -> str | None:
 
 def parse_phone(raw: str, region: str | None = None) -> Phone | None:
     """E.164 and type of ``raw``, or None when it is not a valid number."""
+    if region == "JP" and raw[:1] == "0" and raw.isascii():
+        # The commonest shape of all, "090-1234-5678" / "0312345678", decided inline (a million-row
+        # import calls this a million times): the same checks as _national_jp, in one place.
+        text = raw if raw.isdigit() else raw.replace("-", "").replace(" ", "")
+        national = text[1:]
+        if 9 <= len(national) <= 10 and national.isdigit() and text[:3] != "010" and national[0] != "0":
+            name = _MEMO.get(national[:4] + str(len(national)), _MISSING)
+            if name is _MISSING:
+                name = _jp_type_name(national)
+            return None if name is None else Phone("+81" + national, name)
     if raw.isascii():
         text = raw if raw.isdigit() else raw.replace("-", "").replace(" ", "")
         if not text.isdigit() and text[:1] != "+" or text[:1] == "+" and not text[1:].isdigit():

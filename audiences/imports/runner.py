@@ -11,7 +11,6 @@ import contextlib
 import csv
 import logging
 import queue
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 # 10,000 rows: a chunk's Python objects (~25 MB) and its staging rows (fit PostgreSQL's 8 MB of
 # temp_buffers) stay small; fewer rows per statement did not slow the merge measurably.
 CHUNK_ROWS = 10_000
-SWITCH_INTERVAL_S = 0.0005
 STALE_AFTER_S = 3600 + 300  # the task's time_limit plus a margin
 QUEUE_CHUNKS = 3
 csv.field_size_limit(10 * 1024 * 1024)
@@ -130,11 +128,6 @@ def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: C
     thread = threading.Thread(target=_produce, name=f"import-{job.pk}-parser", daemon=True,
                               args=(path, encoding, delimiter, validator, writer, job.language, out, stop))
     totals = Totals()
-    # The parser thread is pure Python and holds the GIL; this thread needs it back after every
-    # round trip to the database (each 128 kB piece of a COPY, each statement). At Python's default
-    # 5 ms switch interval PostgreSQL sat idle waiting for that hand-over dozens of times per chunk.
-    old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     thread.start()
     try:
         while True:
@@ -165,8 +158,6 @@ def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: C
             with contextlib.suppress(queue.Empty):
                 out.get(timeout=0.1)
         raise
-    finally:
-        sys.setswitchinterval(old_interval)
     thread.join()
     return totals
 
