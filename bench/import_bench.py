@@ -16,8 +16,11 @@ the peak RSS of that process and of its PostgreSQL backend while it runs. Then, 
   Django's test client / the ORM.
 
 Prints progress on stderr and, as its last line, one JSON object with ``rows``, ``seconds``,
-``rows_per_s``, ``peak_rss_mb`` (sum of the peaks of the import process and its database backend),
-``copy_rows_per_s`` and the page/segment timings.
+``rows_per_s``, ``peak_rss_mb`` (sum of the peaks of the import process and its database backends),
+``copy_rows_per_s``, the page/segment timings, and — because the machine is shared and wall-clock
+figures are noisy — ``cpu_seconds_by_process``, the import's per-phase ``database_seconds`` and the
+``load_average`` before and after the import. ``--keep`` keeps the generated file and ``--file PATH``
+imports such a file again, so before/after comparisons read identical input.
 """
 
 from __future__ import annotations
