@@ -150,6 +150,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Starts due campaigns, materialises released pilots, re-fans out stalled work, finishes campaigns.
     # A tick that waited in the queue longer than its period is dropped (expires): the next one does its work.
+    # Forgets old replay-defence keys of provider callbacks (channels.inbound.replay).
+    "channels-prune-seen-callbacks": {"task": "channels.prune_seen_callbacks", "schedule": 86400},
     "dispatch-tick": {"task": "campaigns.tasks.dispatch_tick", "schedule": env_int("DISPATCH_TICK_S", 2, minimum=1),
                       "options": {"expires": env_int("DISPATCH_TICK_S", 2, minimum=1) * 5}},
     # Rows left in "sending" past their lease (a worker died) go back to pending under the same delivery id.
@@ -158,8 +160,6 @@ CELERY_BEAT_SCHEDULE = {
                            "options": {"expires": env_int("SEND_RECONCILE_EVERY_S", 10, minimum=1) * 3}},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-    # Forgets old replay-defence keys of provider callbacks (channels.inbound.replay).
-    "channels-prune-seen-callbacks": {"task": "channels.prune_seen_callbacks", "schedule": 86400},
 
 # --- Auth and sessions --------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -252,21 +252,21 @@ SMS_RATE_PER_S = env_int("SMS_RATE_PER_S", 0, minimum=0)
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET", "")
 WEBHOOK_MAX_AGE_S = env_int("WEBHOOK_MAX_AGE_S", 300, minimum=1)
 WEBHOOK_MAX_BYTES = env_int("WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
+# Keys of applied status callbacks and email events are kept this long to refuse replays (inbound SMS: for good).
+WEBHOOK_REPLAY_DAYS = env_int("WEBHOOK_REPLAY_DAYS", 90, minimum=1)
 
 # --- Audiences ----------------------------------------------------------------------------------
 # Region for phone numbers written without a country code (E.164 through phonenumbers).
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "JP").upper()
 # Uploads larger than this are refused before any work (bytes; 1 GiB by default).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
+# Every other request body (suppression CSVs, forms, API JSON); the import and the webhooks have their own.
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=64 * 1024)
 # A line longer than this (bytes) refuses the upload: no CSV export has one; a binary file does.
 IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 1024 * 1024, minimum=1024)
-# Keys of applied status callbacks and email events are kept this long to refuse replays (inbound SMS: for good).
-WEBHOOK_REPLAY_DAYS = env_int("WEBHOOK_REPLAY_DAYS", 90, minimum=1)
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 
-# Every other request body (suppression CSVs, forms, API JSON); the import and the webhooks have their own.
-REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=64 * 1024)
 # --- Campaigns ----------------------------------------------------------------------------------
 # Approvals a campaign needs from people other than its authors (2 = dual control / 二重承認).
 APPROVALS_REQUIRED = env_int("APPROVALS_REQUIRED", 1, minimum=1, maximum=5)
