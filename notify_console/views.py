@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import JsonResponse
@@ -10,7 +9,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .auth import LockoutAuthenticationForm
 from .roles import user_roles
 
 log = logging.getLogger(__name__)
@@ -22,11 +20,6 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "home.html", {"roles": sorted(user_roles(request.user))})
-
-
-class LoginView(auth_views.LoginView):
-    authentication_form = LockoutAuthenticationForm
-    redirect_authenticated_user = True
 
 
 @require_GET
