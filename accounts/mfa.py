@@ -48,6 +48,8 @@ class MfaError(Exception):
 
 INVALID = MfaError("mfa.invalid_code", _("That code is not valid. Check the time on your phone and try again."))
 REPLAYED = MfaError("mfa.code_reused", _("That code was already used. Wait for the next code."))
+ALREADY_ENROLLED = MfaError("mfa.already_enrolled", _(
+    "An authenticator is already set up. Turn it off with a current code before setting up another."))
 
 
 # --- who ---------------------------------------------------------------------------------------------------------
@@ -136,8 +138,12 @@ def mfa_enrol(*, user, secret: str, code: str, request=None) -> list[str]:
     if step is None:
         _failed(user, request, "enrol")
         raise INVALID
+    # Never replace a working authenticator here: whoever holds the session could otherwise swap in
+    # their own without knowing a current code. Replacing means disabling first (which needs a code).
+    if TOTPDevice.objects.filter(user=user).exists():
+        _failed(user, request, "already_enrolled")
+        raise ALREADY_ENROLLED
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
         device = TOTPDevice.objects.create(user=user, secret_encrypted=_encrypt(secret), last_used_step=step)
         codes = _new_recovery_codes(device)
     record(action="auth.mfa_enrolled", user=user, request=request, obj=user, outcome="ok")

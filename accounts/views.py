@@ -186,6 +186,8 @@ def setup(request):
     form = CodeForm(request.POST or None) if action != "start" else CodeForm()
     context = {"form": form, "error": None, "device": device_for(user), "required": mfa_required_for(user),
                "form_action": reverse("mfa_setup")}
+    if action in {"start", "confirm"} and context["device"] is not None:
+        raise PermissionDenied  # the page offers no way to replace a device; disable it first (needs a code)
     if action == "start":
         secret = new_secret()
         request.session[pending.ENROL_SECRET] = secret

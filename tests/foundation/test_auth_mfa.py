@@ -233,3 +233,22 @@ def test_unknown_mfa_required_role_stops_start_up(tmp_path):
     result = _manage("check", env={"DEBUG": "1", "MFA_REQUIRED_ROLES": "approver,operator"}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "MFA_REQUIRED_ROLES" in result.stderr
+
+
+def test_a_signed_in_session_cannot_swap_the_authenticator_without_a_code(client, approver):
+    """Holding the session is not enough to replace the second factor: start/confirm are refused, and the
+    service itself refuses to overwrite a device, so the old secret keeps working."""
+    secret, _ = enrol(approver)
+    client.force_login(approver)
+    assert client.post(reverse("mfa_setup"), {"action": "start"}).status_code == 403
+    session = client.session
+    session["_mfa_enrol_secret"] = intruder = pyotp.random_base32()
+    session.save()
+    response = client.post(reverse("mfa_setup"), {"action": "confirm", "code": pyotp.TOTP(intruder).now()})
+    assert response.status_code == 403
+    with pytest.raises(mfa.MfaError) as refused:
+        mfa.mfa_enrol(user=approver, secret=intruder, code=pyotp.TOTP(intruder).now())
+    assert refused.value.code == "mfa.already_enrolled"
+    device = TOTPDevice.objects.get(user=approver)
+    assert mfa._decrypt(device.secret_encrypted) == secret
+    assert AuditEvent.objects.filter(action=mfa.MFA_FAILED, details__reason="already_enrolled").exists()
