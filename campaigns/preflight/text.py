@@ -99,7 +99,9 @@ def _scheme_findings(link: str, own_hosts: set[str]) -> list[Finding]:
     authority = _AUTHORITY.match(bare)
     if bare.startswith("{{") or (authority and "{{" in authority.group(1)):
         return [Finding("link.host_from_data", ERROR, {"link": link[:200]})]
-    if (bare.startswith("http://") or bare.startswith("//")) and link_host(link) not in own_hosts:
+    # Anything but https, including "www.bank.example.jp/pay" with no scheme: mail and SMS apps make
+    # such text into an http:// link.
+    if not bare.lower().startswith("https://") and link_host(link) not in own_hosts:
         return [Finding("link.not_https", ERROR, {"link": link[:200]})]
     return []
 

@@ -45,6 +45,9 @@ BAD_LINKS = {
                        "A link's domain comes from a merge field (https://{{)"),
     "host suffix from data": ("https://bank.example.jp{{ suffix }}/pay", "link.host_from_data",
                               "A link's domain comes from a merge field (https://bank.example.jp{{)"),
+    "no scheme": ("お支払い: www.bank.example.jp/pay", "link.not_https",
+                  "Links must use https: www.bank.example.jp/pay"),
+    "bare domain": ("詳しくは bank.example.jp/pay へ", "link.not_https", "Links must use https: bank.example.jp/pay"),
     "full-width http": ("ｈｔｔｐ://bank.example.jp/", "link.not_https", "Links must use https: http://bank.example.jp/"),
 }
 HTML_LINKS = {
