@@ -51,4 +51,6 @@ JA = {
     "Your password has been changed.": "パスワードを変更しました。",
     "At least %(n)s characters; not a common password, not only digits, not like your name.":
         "%(n)s文字以上で、よく使われるパスワード・数字だけ・名前に似たものは使えません。",
+    "An authenticator is already set up. Turn it off with a current code before setting up another.":
+        "認証アプリはすでに設定されています。別のものを設定するには、現在のコードで一度オフにしてください。",
 }

@@ -181,4 +181,10 @@ JA = {
     "Line %(line)d: %(code)s": "%(line)d 行目：%(code)s",
     "Suppression removed.": "配信停止を解除しました。",
     "about %(n)s": "約 %(n)s 件",
+    "UTF-8 or Shift_JIS (CP932, as Excel saves it), comma or tab separated, up to %(max_mb)s MB. The first line "
+    "names the columns: 顧客番号 / customer_id, 氏名 / name, メールアドレス / email, 携帯電話番号 / phone; every other "
+    "column becomes a merge field.":
+        "UTF-8 または Shift_JIS（CP932、Excel の保存形式）、カンマ区切りまたはタブ区切り、%(max_mb)s MB まで。"
+        "1 行目に列名を書きます: 顧客番号 / customer_id、氏名 / name、メールアドレス / email、携帯電話番号 / phone。"
+        "その他の列は差し込み項目になります。",
 }
