@@ -10,12 +10,17 @@ receipt for the first copy arrives meanwhile (delivered, or Twilio's queued/sent
 settles the row and nothing is sent again.
 
 Poison messages: every expired lease is a worker death, counted per delivery durably in the database
-(the row's ``send.reconciled`` audit events). A row that has already killed a worker once is marked
-``send.worker_died_again`` and only a batch of its own may claim it (``claim.SUSPECT``), so one poison
-message cannot take innocent neighbours down with it any more; a row whose
-worker died ``SEND_POISON_DEATHS`` times is parked: ``failed`` with ``send.poison`` (shown under
+(the row's ``send.reconciled`` audit events, whose details also keep the expired ``lease_until`` that was
+taken back). A row that has already died once is marked ``send.worker_died_again`` and only a batch of its
+own may claim it (``claim.SUSPECT``), so one poison message cannot take innocent neighbours down with it
+any more. Only a death while the row was so isolated (``isolated: true`` in the event) says something
+about the row itself: a whole batch dying (a deploy, the OOM killer, a lost machine) says nothing about
+any one row in it, and such rows are retried for as long as they have attempts. A row that died
+``SEND_POISON_DEATHS`` times while isolated is parked: ``failed`` with ``send.poison`` (shown under
 "Errors, by code" on the monitor), a ``send.parked`` audit event and an error in the log, instead of
 being handed out for ever. A row whose attempts are used up fails with ``send.lease_expired``.
+(A whole worker killed exactly while it sends an isolated row counts against that row too: we cannot
+tell the two apart, but an innocent row would need that to happen ``SEND_POISON_DEATHS`` times.)
 """
 
 from __future__ import annotations
@@ -50,21 +55,36 @@ PARK = ("failed", POISON_CODE, "parked: its worker died every time it was sent",
 
 
 def _expired(now: dt.datetime) -> list[tuple]:
-    """(id, campaign_id, recipient_id, channel, address, attempts) of rows whose lease ran out, locked."""
+    """(id, campaign_id, recipient_id, channel, address, attempts, lease_until, isolated) of rows whose lease
+    ran out, locked. ``isolated``: the row was marked SUSPECT, so only a batch of its own can have held it."""
     lock = "FOR UPDATE SKIP LOCKED" if is_postgres() else ""
     sql = (
-        f"SELECT id, campaign_id, recipient_id, channel, address, attempts FROM {table(Delivery)} "
+        f"SELECT id, campaign_id, recipient_id, channel, address, attempts, lease_until, error_code = %s "
+        f"FROM {table(Delivery)} "
         f"WHERE status = 'sending' AND lease_until < %s ORDER BY id LIMIT %s {lock}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ts(now), LIMIT])
-        return cursor.fetchall()
+        cursor.execute(sql, [SUSPECT, ts(now), LIMIT])
+        return [(*row[:6], lease_text(row[6]), bool(row[7])) for row in cursor.fetchall()]
 
 
-def deaths(ids: list[int]) -> dict[int, int]:
-    """How many times each delivery's worker died while holding it (before now)."""
-    rows = (AuditEvent.objects.filter(action=RECONCILED, object_type=OBJECT_TYPE, object_id__in=[str(i) for i in ids])
-            .values("object_id").annotate(n=Count("id")).order_by())
+def lease_text(value) -> str:
+    """A lease as an ISO string in UTC, the same whether the driver returned a datetime (PostgreSQL) or the
+    stored text (SQLite); the chaos bench compares it with the ``lease_until`` it read at a kill."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def deaths(ids: list[int], *, isolated: bool = False) -> dict[int, int]:
+    """How many times each delivery's worker died while holding it (before now); ``isolated``: only the
+    deaths while it was held alone (those count towards parking)."""
+    events = AuditEvent.objects.filter(action=RECONCILED, object_type=OBJECT_TYPE, object_id__in=[str(i) for i in ids])
+    if isolated:
+        events = events.filter(details__isolated=True)
+    rows = events.values("object_id").annotate(n=Count("id")).order_by()
     return {int(row["object_id"]): row["n"] for row in rows}
 
 
@@ -91,11 +111,13 @@ def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
         rows = _expired(now)
         if not rows:
             return 0
-        died_before = deaths([row[0] for row in rows])
+        ids = [row[0] for row in rows]
+        died_before, alone_before = deaths(ids), deaths(ids, isolated=True)
         ways: dict[tuple, list[tuple]] = defaultdict(list)
         for row in rows:
             died = died_before.get(row[0], 0) + 1
-            if died >= settings.SEND_POISON_DEATHS:
+            isolated = row[7]
+            if isolated and alone_before.get(row[0], 0) + 1 >= settings.SEND_POISON_DEATHS:
                 ways[PARK].append((*row, died))
             elif row[5] >= settings.SEND_MAX_ATTEMPTS:
                 ways[GIVE_UP].append((*row, died))
@@ -109,7 +131,7 @@ def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
             if way[0] == "pending":
                 requeued += members
             elif way is PARK and members:
-                logger.error("parked %s deliveries whose worker died %s times while sending them: %s",
+                logger.error("parked %s deliveries whose worker died %s times while sending them alone: %s",
                              len(members), settings.SEND_POISON_DEATHS, [m[0] for m in members][:20])
         record_many(events)
         _requeue(requeued)
@@ -117,13 +139,15 @@ def reconcile_expired_leases(*, now: dt.datetime | None = None) -> int:
 
 
 def _event(way: tuple, member: tuple, now: dt.datetime) -> Event:
-    row_id, campaign_id, recipient_id, channel, address, attempts, died = member
+    row_id, campaign_id, recipient_id, channel, address, attempts, lease_until, isolated, died = member
     status, code, _, action = way
-    details = {"attempt": attempts, "reason": "lease expired", "worker_deaths": died, "error_code": code}
+    details = {"attempt": attempts, "reason": "lease expired", "worker_deaths": died, "error_code": code,
+               "isolated": isolated, "lease_until": lease_until}
     if status == "pending":
         details["resend"] = "same delivery id" + (" (alone)" if way is ISOLATE else "")
     if way is PARK:
-        details["reason"] = f"its worker died {died} times while sending it (SEND_POISON_DEATHS)"
+        details["reason"] = (f"its worker died {died} times while sending it, {settings.SEND_POISON_DEATHS} of them "
+                             "while it was sent alone (SEND_POISON_DEATHS)")
     return Event(action=action, actor=WORKER, object_type=OBJECT_TYPE, object_id=str(row_id), campaign_id=campaign_id,
                  recipient_id=recipient_id, channel=channel, address=address, outcome=status, at=now, details=details)
 

@@ -16,12 +16,15 @@ Definitions of the tally (counted from what the SINKS recorded, not from our own
   sink never accepted a message for.
 - ``duplicates``: accepted messages beyond the first, per recipient.
 - ``duplicates_in_flight``: those of the duplicates where every copy the recipient got carries the same
-  Message-ID / Twilio client reference (``mid``, both are the delivery id) AND that delivery was in
-  flight at a fault that can lose a result: it was claimed (``sending``) at the moment of a SIGKILL of a
-  worker process or a restart of Redis, and the reconciler took it back after that fault because its
-  lease ran out (its holder was dead: a live batch renews its lease). Such a copy is the price of
-  at-least-once delivery and recognisable as the same message by the receiver; any other duplicate is
-  a bug.
+  Message-ID / Twilio client reference (``mid``, both are the delivery id) AND each extra copy goes with
+  one reconciliation of that delivery that took back exactly the ``lease_until`` the row had at the
+  moment of a SIGKILL of a worker process (the reconciler keeps the expired lease in the
+  ``send.reconciled`` event; the driver records every claimed row's lease right after each kill). A
+  lease that was never renewed after the kill belonged to a process that died there: a live batch
+  renews its lease every quarter lease. Such a copy is the price of at-least-once delivery and
+  recognisable as the same message by the receiver; any other duplicate is a bug.
+- ``duplicates_redis_restart``: the same match against the leases recorded at a restart of Redis,
+  counted apart (a Redis restart kills no worker, so it explains nothing: these are not in flight).
 """
 
 from __future__ import annotations
@@ -98,20 +101,24 @@ class Tally:
     lost: int
     duplicates: int
     duplicates_in_flight: int
+    duplicates_redis_restart: int
     lost_examples: list[str]
     unexplained: list[str]  # recipients with a duplicate that is not explained by a fault
 
 
-def tally(eligible: set[str], received: list[tuple[str, str]], in_flight: set[int], *,
-          delivery_id_from) -> Tally:
+def tally(eligible: set[str], received: list[tuple[str, str]], in_flight: dict[int, int], *,
+          delivery_id_from, redis_restart: dict[int, int] | None = None) -> Tally:
     """``eligible``: addresses; ``received``: (message id, address) as the sink recorded them;
-    ``in_flight``: delivery ids that were ``sending`` at a kill or a Redis restart."""
+    ``in_flight``: delivery id → how many of its reconciliations took back a lease recorded at a kill
+    (each explains one extra copy); ``redis_restart``: the same for the leases recorded at a Redis restart
+    (counted apart, explains nothing)."""
+    redis_restart = redis_restart or {}
     by_address: dict[str, list[str]] = defaultdict(list)
     for mid, address in received:
         by_address[address.lower()].append(mid)
     eligible = {address.lower() for address in eligible}
     lost = sorted(eligible - set(by_address))
-    duplicates = explained = 0
+    duplicates = explained = at_redis = 0
     unexplained = []
     for address, mids in by_address.items():
         extra = len(mids) - 1
@@ -120,12 +127,13 @@ def tally(eligible: set[str], received: list[tuple[str, str]], in_flight: set[in
         duplicates += extra
         ids = Counter(mids)
         delivery_id = delivery_id_from(mids[0]) if len(ids) == 1 else None
-        if delivery_id is not None and delivery_id in in_flight:
-            explained += extra
-        else:
+        killed = min(extra, in_flight.get(delivery_id, 0)) if delivery_id is not None else 0
+        explained += killed
+        if killed < extra:
+            at_redis += min(extra - killed, redis_restart.get(delivery_id, 0)) if delivery_id is not None else 0
             unexplained.append(f"{address}: {dict(ids)}")
     return Tally(messages=len(eligible), lost=len(lost), duplicates=duplicates, duplicates_in_flight=explained,
-                 lost_examples=lost[:10], unexplained=unexplained[:10])
+                 duplicates_redis_restart=at_redis, lost_examples=lost[:10], unexplained=unexplained[:10])
 
 
 def main() -> None:
