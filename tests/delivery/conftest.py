@@ -9,11 +9,12 @@ import zoneinfo
 import pytest
 from django.db import connection
 
+from campaigns.dispatch import batch as batch_module
 from campaigns.dispatch import clock as dispatch_clock
 from campaigns.models import Campaign
 from campaigns.services import campaign_approve, campaign_submit
 from campaigns.tasks import dispatch_tick
-from channels.adapters import memory
+from channels.adapters import get_adapter, memory
 from tests.campaigns import conftest as campaigns_fixtures
 from tests.campaigns.conftest import customer
 from tests.channels import conftest as channels_fixtures
@@ -151,3 +152,38 @@ def _snapshot() -> tuple:
         rows = tuple(cursor.fetchall())
         cursor.execute("SELECT id, state FROM campaigns_campaign ORDER BY id")
         return rows + tuple(cursor.fetchall())
+
+
+@pytest.fixture
+def hook_adapter(monkeypatch):
+    """``hook_adapter(before=None, after=None)``: wrap the adapters dispatch uses; ``before(messages, calls)``
+    runs before each real send_many (may raise or sleep), ``after(messages, calls)`` right after it.
+    Returns ``calls``, the sizes of the chunks handed to the adapter so far."""
+
+    def install(*, before=None, after=None):
+        calls = []
+
+        class Hooked:
+            def __init__(self, channel):
+                self.inner = get_adapter(channel)
+
+            def __enter__(self):
+                self.inner.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                self.inner.__exit__(*exc)
+
+            def send_many(self, messages):
+                calls.append(len(messages))
+                if before:
+                    before(messages, calls)
+                results = self.inner.send_many(messages)
+                if after:
+                    after(messages, calls)
+                return results
+
+        monkeypatch.setattr(batch_module, "get_adapter", Hooked)
+        return calls
+
+    return install

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from audit.models import AuditEvent
-from campaigns.dispatch import batch as batch_module
 from campaigns.models import Campaign, Delivery
 from campaigns.services import campaign_cancel, campaign_create, campaign_pause, campaign_release, campaign_resume
-from channels.adapters import get_adapter, memory
+from channels.adapters import memory
 
 from .conftest import customer
 
@@ -18,32 +17,11 @@ S, D = Campaign.State, Delivery.Status
 
 
 @pytest.fixture
-def after_first_chunk(monkeypatch):
+def after_first_chunk(hook_adapter):
     """``after_first_chunk(action)``: run ``action()`` right after the adapter's first send_many."""
 
     def install(action):
-        calls = []
-
-        class Adapter:
-            def __init__(self, channel):
-                self.inner = get_adapter(channel)
-
-            def __enter__(self):
-                self.inner.__enter__()
-                return self
-
-            def __exit__(self, *exc):
-                self.inner.__exit__(*exc)
-
-            def send_many(self, messages):
-                results = self.inner.send_many(messages)
-                calls.append(len(messages))
-                if len(calls) == 1:
-                    action()
-                return results
-
-        monkeypatch.setattr(batch_module, "get_adapter", Adapter)
-        return calls
+        return hook_adapter(after=lambda messages, calls: action() if len(calls) == 1 else None)
 
     return install
 

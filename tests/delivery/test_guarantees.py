@@ -12,7 +12,6 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from audit.models import AuditEvent
-from campaigns.dispatch import batch as batch_module
 from campaigns.dispatch import clock as dispatch_clock
 from campaigns.dispatch.batch import run_batch
 from campaigns.dispatch.claim import claim
@@ -21,7 +20,7 @@ from campaigns.dispatch.reconcile import POISON_CODE, deaths, reconcile_expired_
 from campaigns.models import Campaign, Delivery
 from campaigns.permissions import grant_approve_permission
 from campaigns.services import campaign_create, campaign_pause, campaign_resume
-from channels.adapters import get_adapter, memory
+from channels.adapters import memory
 from channels.adapters.base import Adapter, OutgoingMessage
 
 from .conftest import customer
@@ -60,32 +59,9 @@ def test_the_smtp_adapter_lets_a_soft_time_limit_through(monkeypatch):
 
 
 @pytest.fixture
-def adapter_hook(monkeypatch):
+def adapter_hook(hook_adapter):
     """``adapter_hook(fn)``: ``fn(messages, calls)`` runs before each real send_many (may raise or sleep)."""
-
-    def install(fn):
-        calls = []
-
-        class Hooked:
-            def __init__(self, channel):
-                self.inner = get_adapter(channel)
-
-            def __enter__(self):
-                self.inner.__enter__()
-                return self
-
-            def __exit__(self, *exc):
-                self.inner.__exit__(*exc)
-
-            def send_many(self, messages):
-                calls.append(len(messages))
-                fn(messages, calls)
-                return self.inner.send_many(messages)
-
-        monkeypatch.setattr(batch_module, "get_adapter", Hooked)
-        return calls
-
-    return install
+    return lambda fn: hook_adapter(before=fn)
 
 
 def _range(campaign) -> tuple[int, int]:
