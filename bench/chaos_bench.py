@@ -42,8 +42,6 @@ import datetime as dt
 import json
 import os
 import random
-import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -52,12 +50,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.chaos_procs import Redis, Workers, environment  # noqa: E402
+from bench.chaos_verify import verify  # noqa: E402
 from bench.send_bench import (  # noqa: E402
-    PG,
     TWILIO_SID,
     TWILIO_TOKEN,
     free_port,
-    group_pids,
     log,
     recreate_database,
     seed,
@@ -71,110 +69,9 @@ KILL_KINDS = ("child", "main")
 
 def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
 FAULTS = ("smtp_4xx", "sms_429", "sms_503", "smtp_stall", "sms_stall")
-
-
-def environment(args, *, smtp_port: int, twilio_port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "notify_console.settings",
-        "DATABASE_URL": f"{PG}/{args.db}",
-        "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/0",
-        "DEBUG": "0",
-        "SECRET_KEY": "chaos-" + "x" * 30 + "-only-not-a-secret-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "NOTIFY_VAR_DIR": args.var_dir,
-        "LOG_LEVEL": "WARNING",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}?timeout={args.client_timeout}",
-        "SMS_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": TWILIO_SID,
-        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        "TWILIO_FROM": "+815000000000",
-        "TWILIO_API_BASE": f"http://127.0.0.1:{twilio_port}",
-        "TWILIO_TIMEOUT_S": str(args.client_timeout),
-        "PUBLIC_BASE_URL": "https://notify.example.jp",
-        "EMAIL_RATE_PER_S": "0",
-        "SMS_RATE_PER_S": "0",
-        "SEND_BATCH_SIZE": str(args.batch),
-        "SEND_CHUNK_SIZE": str(args.chunk),
-        "SEND_LEASE_S": str(args.lease),
-        "SEND_STALL_S": "5",
-        "SEND_RETRY_BASE_S": "1",
-        "SEND_RETRY_MAX_S": "5",
-        "SEND_MAX_ATTEMPTS": "30",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-# -- processes ---------------------------------------------------------------------------------------
-class Redis:
-    def __init__(self, port: int, directory: Path, env: dict) -> None:
-        self.port, self.dir, self.env, self.proc = port, directory, env, None
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if not binary:
-            raise SystemExit("redis-server is needed (apt-get install redis-server)")
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-                   "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
-                   "--save", ""]
-        self.proc = start(command, {**self.env, "NOTIFY_VAR_DIR": str(self.dir)}, "redis")
-        wait_port(self.port)
-
-    def kill(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-
-class Workers:
-    """Two worker processes (``--concurrency`` pool children each), restarted when killed."""
-
-    def __init__(self, env: dict, concurrency: int) -> None:
-        self.env, self.concurrency, self.procs, self.started = env, concurrency, [None, None], 0
-        self.killed: set[int] = set()
-
-    def start(self, slot: int) -> None:
-        self.started += 1
-        command = [sys.executable, "-m", "celery", "-A", "notify_console", "worker", "--concurrency",
-                   str(self.concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-                   "--without-heartbeat", "--hostname", f"chaos{slot}-{self.started}@%h"]
-        self.procs[slot] = start(command, self.env, f"worker{slot}-{self.started}")
-
-    def children(self, slot: int) -> list[int]:
-        """Live pool children (not one killed before and not yet reaped: a zombie cannot die twice)."""
-        leader = self.procs[slot].pid
-        return [pid for pid in group_pids(leader) if pid != leader and pid not in self.killed and alive(pid)]
-
-    def kill_child(self, rng: random.Random) -> str:
-        slots = [slot for slot in (0, 1) if self.children(slot)]
-        if not slots:
-            return ""
-        slot = rng.choice(slots)
-        pid = rng.choice(sorted(self.children(slot)))
-        os.kill(pid, signal.SIGKILL)
-        self.killed.add(pid)
-        return f"worker {slot} child {pid}"
-
-    def kill_main(self, rng: random.Random) -> str:
-        slot = rng.choice((0, 1))
-        proc = self.procs[slot]
-        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its children: the machine is gone
-        proc.wait()
-        self.start(slot)
-        return f"worker {slot} main {proc.pid} (restarted)"
-
-    def stop_all(self) -> str:
-        return "".join(stop(proc)[-1500:] for proc in self.procs if proc is not None)
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 # -- the run -----------------------------------------------------------------------------------------
@@ -388,69 +285,6 @@ class Driver:
 
         rows = Delivery.objects.filter(campaign_id__in=self.campaigns.values()).values("campaign_id", "status")
         return str(list(rows.annotate(n=Count("id")).order_by()))
-
-
-def verify(driver: Driver) -> tuple[dict, list[str]]:
-    from django.db import connection
-    from django.db.models import Count
-
-    from campaigns.dispatch import delivery_id_from
-    from campaigns.models import Delivery
-    from channels.testing.chaos import read_records, tally
-
-    failures, result = [], {}
-    driver.held_by_the_dead()
-    lost = duplicates = explained = at_redis = messages = 0
-    for channel, campaign_id in driver.campaigns.items():
-        rows = Delivery.objects.filter(campaign_id=campaign_id)
-        total, skipped = rows.count(), rows.filter(status="skipped")
-        if total != driver.expected[channel]:
-            failures.append(f"{channel}: {total} delivery rows, expected {driver.expected[channel]}")
-        if skipped.exists():  # nobody in the seed may be skipped: ``eligible`` must not hide a loss
-            reasons = dict(skipped.values_list("skip_reason").annotate(n=Count("id")).order_by())
-            failures.append(f"{channel}: {skipped.count()} rows skipped: {reasons}")
-        eligible = set(rows.exclude(status="skipped").values_list("address", flat=True))
-        counted = tally(eligible, read_records(driver.records[channel]), driver.in_flight,
-                        delivery_id_from=delivery_id_from, redis_restart=driver.in_flight_redis)
-        messages += counted.messages
-        lost += counted.lost
-        duplicates += counted.duplicates
-        explained += counted.duplicates_in_flight
-        at_redis += counted.duplicates_redis_restart
-        print(f"{channel}: {total} rows, {counted.messages} eligible, {counted.lost} lost {counted.lost_examples}, "
-              f"{counted.duplicates} duplicates ({counted.duplicates_in_flight} in flight at a kill, "
-              f"{counted.duplicates_redis_restart} at the Redis restart) unexplained: {counted.unexplained}")
-        open_rows = rows.filter(status__in=("pending", "sending")).count()
-        statuses = dict(rows.values_list("status").annotate(n=Count("id")).order_by())
-        print(f"{channel}: delivery rows by status {statuses}")
-        if open_rows:
-            failures.append(f"{channel}: {open_rows} delivery rows not final")
-    with connection.cursor() as cursor:
-        # The event that goes with each final state: sent → send.sent, skipped → send.skipped, failed →
-        # send.failed or send.parked.
-        cursor.execute(
-            "SELECT d.campaign_id, COUNT(*) FROM campaigns_delivery d WHERE d.campaign_id = ANY(%s) AND NOT EXISTS ("
-            "SELECT 1 FROM audit_auditevent e WHERE e.object_type = 'campaigns.delivery' AND e.object_id = d.id::text "
-            "AND ((d.status = 'sent' AND e.action = 'send.sent') "
-            "OR (d.status = 'skipped' AND e.action = 'send.skipped') "
-            "OR (d.status = 'failed' AND e.action IN ('send.failed', 'send.parked')))) GROUP BY d.campaign_id",
-            [list(driver.campaigns.values())])
-        unaudited = cursor.fetchall()
-    print(f"every delivery row final: {not any('not final' in f for f in failures)}; "
-          f"rows without the audit event of their final state: {sum(n for _, n in unaudited)}")
-    if unaudited:
-        failures.append(f"deliveries without their audit event: {unaudited}")
-    if lost:
-        failures.append(f"{lost} eligible recipients never received a message")
-    if duplicates != explained:
-        failures.append(f"{duplicates - explained} duplicates not in flight at a kill "
-                        f"({at_redis} of them matched the Redis restart)")
-    result.update(messages=messages, kills=driver.kills, redis_restarts=driver.redis_restarts, lost=lost,
-                  duplicates=duplicates, duplicates_in_flight=explained, duplicates_redis_restart=at_redis,
-                  recovery_s_max=round(max(driver.recoveries, default=0.0), 1))
-    if driver.waiting:
-        failures.append(f"never recovered: {[label for label, *_ in driver.waiting]}")
-    return result, failures
 
 
 def main() -> None:
