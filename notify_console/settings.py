@@ -264,6 +264,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 1024 * 1024 * 1024, minimum=1)
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 64 * 1024 * 1024, minimum=64 * 1024)
 # A line longer than this (bytes) refuses the upload: no CSV export has one; a binary file does.
 IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 1024 * 1024, minimum=1024)
+# PostgreSQL: an import of at least this many records, into a table holding no more rows than that,
+# drops the recipients' secondary indexes and builds them at the end (0: never); it holds an exclusive
+# lock on recipients until it commits, and waits at most IMPORT_BULK_LOCK_TIMEOUT_MS for it.
+IMPORT_BULK_MIN_ROWS = env_int("IMPORT_BULK_MIN_ROWS", 100_000, minimum=0)
+IMPORT_BULK_LOCK_TIMEOUT_MS = env_int("IMPORT_BULK_LOCK_TIMEOUT_MS", 5000, minimum=1)
 # Where uploaded CSV files wait for their import task.
 IMPORT_DIR = VAR_DIR / "imports"
 

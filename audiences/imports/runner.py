@@ -241,9 +241,9 @@ def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
         detected = detect_encoding(path, job.encoding_requested)
         delimiter, header = _read_header(path, detected.encoding)
         columns = map_columns(header)
+        job.rows_total = max(detected.line_breaks - 1, 0)
         ImportJob.objects.filter(pk=job.pk).update(
-            encoding=detected.label, delimiter=delimiter, rows_total=max(detected.line_breaks - 1, 0),
-            headers=columns.headers,
+            encoding=detected.label, delimiter=delimiter, rows_total=job.rows_total, headers=columns.headers,
         )
         reporter = ProgressReporter.for_writer(job, writer)
         try:

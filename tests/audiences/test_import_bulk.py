@@ -1,0 +1,97 @@
+"""PostgreSQL bulk loads: secondary indexes dropped for the import and rebuilt, or left alone when it does not pay."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import pytest
+from django.db import connection
+
+from audiences.imports import runner
+from audiences.models import ImportIssue, Recipient
+
+from .conftest import assert_accounted
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
+
+
+def secondary_indexes() -> dict[str, str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c "
+                    "ON c.oid = i.indexrelid WHERE i.indrelid = 'audiences_recipient'::regclass "
+                    "AND NOT i.indisunique AND NOT i.indisprimary")
+        return dict(cur.fetchall())
+
+
+@pytest.fixture
+def bulk(settings, monkeypatch, caplog):
+    settings.IMPORT_BULK_MIN_ROWS = 5
+    settings.IMPORT_BULK_LOCK_TIMEOUT_MS = 200
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
+    caplog.set_level(logging.INFO, logger="audiences.imports.bulk_indexes")
+    return caplog
+
+
+def rows(n: int, prefix: str = "B") -> list[list[str]]:
+    return [["顧客番号", "氏名", "メール", "電話番号"]] + [
+        [f"{prefix}{i:03d}", f"名前{i}", f"{prefix.lower()}{i}@example.jp", f"090-1{i:03d}-0000"] for i in range(n)]
+
+
+def test_a_large_first_load_rebuilds_the_indexes_and_merges_the_same(run_csv, bulk):
+    before = secondary_indexes()
+    assert set(before) >= {"aud_recipient_email", "aud_recipient_phone", "aud_recipient_name"}
+    data = rows(10)
+    data.append(["B002", "again", "again@example.jp", ""])   # repeated from an earlier chunk
+    data.append(["B100", "bad e-mail", "nope", "080-1111-2222"])  # warning: imported without the e-mail
+    data.append(["B101", "", "", ""])                       # no contact: rejected
+    job = run_csv(data)
+    assert_accounted(job)
+    assert (job.records, job.created, job.updated, job.rejected, job.warnings) == (13, 11, 0, 2, 1)
+    assert "bulk import: dropped" in bulk.text and "rebuilt 3 indexes" in bulk.text
+    assert secondary_indexes() == before  # the same names and definitions, back before commit
+    assert Recipient.objects.get(external_id="B002").email == "b2@example.jp"  # the first wins
+    b100 = Recipient.objects.get(external_id="B100")
+    assert (b100.email, b100.email_normalized, b100.phone, b100.phone_type) == ("", "", "+818011112222", "mobile")
+    line = ImportIssue.objects.get(job=job, code="row.duplicate_key").line
+    assert line == 12 and "4" in ImportIssue.objects.get(job=job, line=line).message
+    # The rebuilt index is used: a lookup by phone does not read the whole table.
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute("EXPLAIN SELECT id FROM audiences_recipient WHERE phone = '+819010010000'")
+        assert "aud_recipient_phone" in "\n".join(r[0] for r in cur.fetchall())
+
+
+def test_a_second_import_into_a_larger_table_keeps_the_indexes(run_csv, bulk):
+    run_csv(rows(20, "A"))
+    bulk.clear()
+    job = run_csv(rows(6, "A") + rows(2, "N")[1:], mode="upsert")
+    assert_accounted(job)
+    assert (job.created, job.updated) == (2, 6)
+    assert "bulk import" not in bulk.text
+
+
+def test_a_failed_bulk_import_leaves_table_and_indexes_as_they_were(run_csv, bulk, monkeypatch):
+    before = secondary_indexes()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runner, "_check_and_complete", explode)
+    job = run_csv(rows(10))
+    assert job.status == "failed"
+    assert "bulk import: dropped" in bulk.text
+    assert secondary_indexes() == before
+    assert Recipient.objects.count() == 0
+
+
+def test_a_busy_table_is_not_waited_for(run_csv, bulk, settings):
+    """Someone reading recipients holds a lock: the import goes on with the indexes in place."""
+    conninfo = connection.get_connection_params()
+    conninfo.pop("cursor_factory", None)
+    with psycopg.connect(**conninfo) as reader:
+        reader.execute("SELECT COUNT(*) FROM audiences_recipient")  # ACCESS SHARE until the transaction ends
+        job = run_csv(rows(10))
+    assert_accounted(job)
+    assert job.created == 10
+    assert "is in use" in bulk.text and "dropped" not in bulk.text
