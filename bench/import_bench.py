@@ -292,12 +292,14 @@ def main() -> int:
     load_after = os.getloadavg()[0]
     summary = json.loads(stdout.strip().splitlines()[-1])
     log(f"  {summary}")
-    phases = {}
+    phases, threads = {}, {}
     for line in stderr.splitlines():
-        if "staged" in line or "database seconds" in line:
+        if "staged" in line or "database seconds" in line or "thread cpu" in line:
             log("  " + line)
         if "database seconds" in line:
             phases = ast.literal_eval(line.split("database seconds", 1)[1].strip())
+        if "thread cpu seconds:" in line:  # "parser 9.87, database 3.21"
+            threads = {k: float(v) for k, v in (p.split() for p in line.split("seconds:", 1)[1].split(","))}
     assert summary["records"] == expected["records"], (summary, expected)
     assert summary["created"] + summary["updated"] + summary["rejected"] + summary["blank"] == summary["records"]
 
@@ -314,6 +316,7 @@ def main() -> int:
         "postgres_backend_private_mb": round(sampler.backend_anon_mb, 1),
         "cpu_seconds_by_process": {k: round(v, 2) for k, v in sampler.cpu.items()},
         "database_seconds": phases,
+        "import_thread_cpu_seconds": threads,
         "load_average": [round(load_before, 2), round(load_after, 2)],
         "copy_rows_per_s": round(copy_rate),
         "import_seconds_reported": summary["seconds"],

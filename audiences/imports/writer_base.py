@@ -66,6 +66,13 @@ class StagingWriter:
     def write(self, payload) -> None:
         raise NotImplementedError
 
+    def write_issues(self, issues) -> None:
+        ImportIssue.objects.bulk_create(
+            [ImportIssue(job=self.job, line=i.line, severity=i.severity, code=i.code, message=i.message,
+                         values=i.values) for i in issues],
+            batch_size=1000,
+        )
+
     def prepare_merge(self) -> None:
         """Indexes/statistics on the filled staging table."""
 

@@ -95,3 +95,14 @@ def test_a_busy_table_is_not_waited_for(run_csv, bulk, settings):
     assert_accounted(job)
     assert job.created == 10
     assert "is in use" in bulk.text and "dropped" not in bulk.text
+
+
+def test_issues_keep_every_character_through_copy(run_csv):
+    """Issues are written with COPY on PostgreSQL: backslashes, tabs, line breaks and quotes survive."""
+    odd = 'a\\b\tc\nd "e" \\N ①'
+    job = run_csv([["external_id", "email", "phone", "note"], ["Q1", "", "", odd],
+                   ["Q2", "not-an-email", "090-1234-5678", odd], ["Q3", "q3@example.jp", "", odd]])
+    assert_accounted(job)
+    got = {i.code: i.values for i in ImportIssue.objects.filter(job=job)}
+    assert got == {"row.no_contact": ["Q1", "", "", odd], "email.invalid": ["Q2", "not-an-email", "090-1234-5678", odd]}
+    assert Recipient.objects.get(external_id="Q3").attributes == {"note": odd}
