@@ -7,10 +7,30 @@ import unicodedata
 
 # The HTML living standard's "valid e-mail address", which is what browsers and most ESPs accept;
 # the domain must have a dot so that typos like "taro@example" are caught.
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
-)
+_LOCAL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = rf"{_LABEL}(?:\.{_LABEL})+"
+_EMAIL = re.compile(f"{_LOCAL}@{_DOMAIN}")
+
+# The same test in two cheaper steps, for imports (a million addresses a file; imports/parse.py):
+# neither part may hold an "@", so an address is valid when the text before its first "@" is a valid
+# local part (alphanumeric, most often, which needs no regex) and the text after it a valid domain.
+# A file holds few domains, so the verdict on each is remembered.
+LOCAL_PART = re.compile(_LOCAL).fullmatch
+_DOMAIN_MATCH = re.compile(_DOMAIN).fullmatch
+KNOWN_DOMAINS: dict[str, bool] = {}
+_MAX_KNOWN_DOMAINS = 10_000  # past that, verdicts are computed but not kept
+
+
+def domain_is_valid(domain: str) -> bool:
+    """Whether ``domain`` is valid after the "@" of an address, remembered in KNOWN_DOMAINS."""
+    try:
+        return KNOWN_DOMAINS[domain]
+    except KeyError:
+        valid = _DOMAIN_MATCH(domain) is not None
+        if len(KNOWN_DOMAINS) < _MAX_KNOWN_DOMAINS:
+            KNOWN_DOMAINS[domain] = valid
+        return valid
 
 
 def clean_email(raw: str) -> str | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from audiences.imports import runner
+from audiences.imports.headers import map_columns
+from audiences.imports.parse import RowValidator
 from audiences.models import AudienceList, ImportIssue, ImportJob, Membership, Recipient
+from audiences.normalize import clean_email
 from audit.models import AuditEvent
 
 from .conftest import HEADER_JA, assert_accounted, csv_bytes
@@ -263,3 +268,44 @@ def test_beat_resends_stale_imports(db, write_csv):
     ImportJob.objects.filter(pk=job.pk).update(status="running", started_at=timezone.now() - dt.timedelta(hours=2))
     assert requeue_stale_imports() == 1  # eager in tests: the import runs
     assert ImportJob.objects.get(pk=job.pk).status == "completed"
+
+
+VALIDATOR_HEADER = ["external_id", "name", "email", "phone", "金額", 'say "hi"', "{x} %s", "back\\slash"]
+
+
+@pytest.mark.parametrize("values", [
+    ["1", "0", "x", "y"],
+    ["①㈱～髙", "佐藤\u3000花子", "", "é\x7f"],  # not printable (U+3000) but nothing to escape
+    ['a "quoted" word', "x", "y", "z"],
+    ["tab\there", "line\nbreak", "back\\slash", "\x00"],
+    ["\u2028", "\xa0", "{0}", "%(x)s"],
+])
+def test_validator_attributes_are_the_json_of_the_other_columns(values):
+    validator = RowValidator(map_columns(VALIDATOR_HEADER), "JP")
+    row = ["V1", "名前", "v@example.jp", "090-1234-5678", *values]
+    staged, issues = validator.validate(row, 2)
+    assert issues == []
+    assert json.loads(staged[12]) == dict(zip(VALIDATOR_HEADER[4:], values, strict=True))
+    assert staged[12] == json.dumps(dict(zip(VALIDATOR_HEADER[4:], values, strict=True)), ensure_ascii=False)
+    escaped = '"\\' + "".join(map(chr, range(32)))  # what JSON and COPY escape
+    assert staged[13] == (not any(ch in escaped for ch in "".join(row)))
+
+
+@pytest.mark.parametrize("header", [["external_id", "email"], ["external_id", "email", "only"]])
+def test_validator_attributes_with_no_or_one_other_column(header):
+    staged, _ = RowValidator(map_columns(header), "JP").validate(["V1", "v@example.jp", "値"][:len(header)], 2)
+    assert staged[12] == ('{"only": "値"}' if len(header) == 3 else "{}")
+
+
+@pytest.mark.parametrize("raw", [
+    "taro@example.jp", "Taro.Yamada+tag@Example.CO.JP", "a@b.c", "x@y", "@example.jp", "a@@example.jp", "a@-b.jp",
+    "a@b-.jp", "a@b..jp", "a@" + "b" * 63 + ".jp", "a@" + "b" * 64 + ".jp", "a b@example.jp", "a@example.jp.",
+    "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "太郎@example.jp", "a@例え.jp", "o'neil@example.jp", "a@b@example.jp",
+    "x" * 242 + "@example.jp", "x" * 243 + "@example.jp", "user@xn--eckwd4c7c.jp",
+])
+def test_validator_emails_agree_with_clean_email(raw):
+    staged, issues = RowValidator(map_columns(["external_id", "email", "phone"]), "JP").validate(
+        ["V1", raw, "090-1234-5678"], 2)
+    expected = clean_email(raw)
+    assert (staged[4], staged[5]) == ((expected, expected.lower()) if expected else ("", ""))
+    assert [i.code for i in issues] == ([] if expected else ["email.invalid"])

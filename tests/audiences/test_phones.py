@@ -106,3 +106,33 @@ def test_invalid_numbers(raw):
 
 def test_unknown_type_constant_is_not_a_valid_type():
     assert PhoneNumberType.UNKNOWN not in phones._TYPES
+
+
+def test_domestic_table_agrees_with_phonenumbers_for_every_shape_of_digits():
+    """The importer's inline lookup (DOMESTIC_TYPES / domestic_type) answers only what phonenumbers would."""
+    rnd = random.Random(11)
+    decided = 0
+    for _ in range(20_000):
+        prefix = rnd.choice(["0", "00", "01", "010", "03", "090", "0120", "1", "81"])
+        length = rnd.choice([1, 4, 5, 6, 9, 10, 10, 10, 11, 11, 11, 12, 13])
+        digits = (prefix + "".join(rnd.choice("0123456789") for _ in range(length)))[:max(length, 1)]
+        name = phones.domestic_type(digits)
+        if name == "":  # not the domestic shape: parse_phone leaves it to the general path
+            continue
+        decided += 1
+        expected = parse_phone_slow(digits, "JP")
+        assert (None if name is None else (f"+81{digits[1:]}", name)) == expected, digits
+        assert parse_phone(digits, "JP") == expected, digits
+    assert decided > 4_000  # about a quarter of the strings have the domestic shape
+
+
+@pytest.mark.parametrize("digits", ["0101212555010", "0012345678", "0312345", "031234567890", "12345678901"])
+def test_domestic_table_leaves_other_shapes_to_the_general_path(digits):
+    assert phones.domestic_type(digits) == ""
+
+
+def test_repeated_invalid_values_are_answered_from_the_memo():
+    assert parse_phone("090-12", "JP") is None
+    hits = phones._parse_phone_slow_memo.cache_info().hits
+    assert parse_phone("090-12", "JP") is None
+    assert phones._parse_phone_slow_memo.cache_info().hits == hits + 1
