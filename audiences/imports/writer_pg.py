@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..models import ImportJob
-from .bulk_indexes import BulkIndexes
+from .bulk_indexes import BulkIndexes, SeenFilter
 from .writer_base import COLUMNS, DUPLICATE_BATCH, MergeResult, StagingWriter
 
 
@@ -39,25 +39,27 @@ class PostgresWriter(StagingWriter):
         """
         out = []
         append = out.append
+        unseen = self.unseen.add if self.unseen is not None else None
         for (line, ext, name, name_set, email, email_norm, email_set, email_raw, phone, phone_type, phone_set,
              phone_raw, attrs, clean) in rows:
+            fresh = "t" if unseen is not None and unseen(ext) else "f"
             norm = "\\N" if email_norm == email else email_norm
             raw = "\\N" if email_raw == email else email_raw
             if clean:
                 append(f"{line}\t{ext}\t{name}\t{'t' if name_set else 'f'}\t{email}\t{norm}\t"
                        f"{'t' if email_set else 'f'}\t{raw}\t{phone}\t{phone_type}\t"
-                       f"{'t' if phone_set else 'f'}\t{phone_raw}\t{attrs}")
+                       f"{'t' if phone_set else 'f'}\t{phone_raw}\t{attrs}\t{fresh}")
             else:
                 append("\t".join((str(line), _escape(ext), _escape(name), "t" if name_set else "f", _escape(email),
                                   "\\N" if email_norm == email else _escape(email_norm), "t" if email_set else "f",
                                   "\\N" if email_raw == email else _escape(email_raw), phone,
-                                  phone_type, "t" if phone_set else "f", _escape(phone_raw), _escape(attrs))))
+                                  phone_type, "t" if phone_set else "f", _escape(phone_raw), _escape(attrs), fresh)))
         append("")
         return "\n".join(out).encode("utf-8")
 
     def write(self, payload: bytes) -> None:
         started = time.monotonic()
-        sql = f"COPY {self.table} ({', '.join(COLUMNS)}) FROM STDIN"
+        sql = f"COPY {self.table} ({', '.join(COLUMNS)}, fresh) FROM STDIN"
         with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
             copy.write(payload)
         self.seconds["copy"] = self.seconds.get("copy", 0.0) + time.monotonic() - started
@@ -83,6 +85,7 @@ class PostgresWriter(StagingWriter):
     pipelined = True
 
     bulk: BulkIndexes | None = None
+    unseen: SeenFilter | None = None
 
     def begin(self, columns) -> None:
         self.columns_present = {"name": columns.name is not None, "email": columns.email is not None,
@@ -97,7 +100,13 @@ class PostgresWriter(StagingWriter):
             # record cost ~1 µs each); read back only to name the first line of a repeated number.
             cur.execute(f"CREATE TEMP TABLE {t}_seen (external_ids text[], lines integer[]) ON COMMIT DROP")
             cur.execute(f"CREATE TEMP TABLE {t}_dups (LIKE {t}) ON COMMIT DROP")
+            cur.execute(f"ALTER TABLE {t} ADD COLUMN fresh boolean NOT NULL")
         self.bulk = BulkIndexes.begin_if_worth_it(self.job.rows_total or 0)
+        # A first load into an empty table, which nobody else can write while we hold its lock: a
+        # customer number the filter has not seen in this file cannot be in the table, so its row
+        # skips the lookup (~1.5 s of PostgreSQL CPU per million). The filter never says "new" for
+        # a number it has seen; its false "maybe" (~1 % at a million) only costs a lookup.
+        self.unseen = SeenFilter() if self.bulk is not None and self.bulk.was_empty else None
 
     def _merge_sql(self) -> str:
         t, cols = self.table, self.columns_present
@@ -112,7 +121,7 @@ class PostgresWriter(StagingWriter):
             # flatten could become a hash join that reads the whole table for every chunk.
             f"WITH p AS MATERIALIZED (SELECT s.*, r.id AS rid, r.last_import_id AS rjob FROM {t} s "  # noqa: S608
             "LEFT JOIN LATERAL (SELECT id, last_import_id FROM audiences_recipient r "
-            "WHERE r.external_id = s.external_id OFFSET 0) r ON true), "
+            "WHERE NOT s.fresh AND r.external_id = s.external_id OFFSET 0) r ON true), "
             "ins AS (INSERT INTO audiences_recipient (external_id, name, email, email_normalized, phone, "
             "phone_type, attributes, created_at, updated_at, last_import_id) "
             f"SELECT p.external_id, {new_name}, {new_email}, {new_norm}, {new_phone}, {new_type}, p.attributes, "

@@ -106,3 +106,13 @@ def test_issues_keep_every_character_through_copy(run_csv):
     got = {i.code: i.values for i in ImportIssue.objects.filter(job=job)}
     assert got == {"row.no_contact": ["Q1", "", "", odd], "email.invalid": ["Q2", "not-an-email", "090-1234-5678", odd]}
     assert Recipient.objects.get(external_id="Q3").attributes == {"note": odd}
+
+
+def test_the_seen_filter_never_calls_a_repeated_number_new():
+    from audiences.imports.bulk_indexes import SeenFilter
+
+    seen = SeenFilter()
+    keys = [f"C{i:09d}" for i in range(200_000)]
+    fresh = [seen.add(k) for k in keys]
+    assert not any(seen.add(k) for k in keys)  # every repeat is a "maybe": looked up, never inserted blind
+    assert sum(fresh) > 0.99 * len(keys)  # and nearly every first sighting skips the lookup
