@@ -40,7 +40,7 @@ def rows(n: int, prefix: str = "B") -> list[list[str]]:
 
 def test_a_large_first_load_rebuilds_the_indexes_and_merges_the_same(run_csv, bulk):
     before = secondary_indexes()
-    assert set(before) >= {"aud_recipient_email", "aud_recipient_phone", "aud_recipient_name"}
+    assert set(before) == {"aud_recipient_email", "aud_recipient_phone"}
     data = rows(10)
     data.append(["B002", "again", "again@example.jp", ""])   # repeated from an earlier chunk
     data.append(["B100", "bad e-mail", "nope", "080-1111-2222"])  # warning: imported without the e-mail
@@ -48,7 +48,7 @@ def test_a_large_first_load_rebuilds_the_indexes_and_merges_the_same(run_csv, bu
     job = run_csv(data)
     assert_accounted(job)
     assert (job.records, job.created, job.updated, job.rejected, job.warnings) == (13, 11, 0, 2, 1)
-    assert "bulk import: dropped" in bulk.text and "rebuilt 3 indexes" in bulk.text
+    assert "bulk import: dropped" in bulk.text and "rebuilt 2 indexes" in bulk.text
     assert secondary_indexes() == before  # the same names and definitions, back before commit
     assert Recipient.objects.get(external_id="B002").email == "b2@example.jp"  # the first wins
     b100 = Recipient.objects.get(external_id="B100")
