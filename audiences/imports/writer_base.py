@@ -163,9 +163,12 @@ class StagingWriter:
 
     def remove_others(self) -> int:
         with connection.cursor() as cur:
+            # NOT EXISTS, an anti-join: a NOT IN over a million ids that do not fit in work_mem is
+            # re-scanned for every membership row on PostgreSQL.
             cur.execute(
-                "DELETE FROM audiences_membership WHERE audience_list_id = %s AND recipient_id NOT IN "
-                "(SELECT id FROM audiences_recipient WHERE last_import_id = %s)",
+                "DELETE FROM audiences_membership WHERE audience_list_id = %s AND NOT EXISTS "
+                "(SELECT 1 FROM audiences_recipient r WHERE r.id = audiences_membership.recipient_id "
+                "AND r.last_import_id = %s)",
                 [self.job.audience_list_id, self.job.pk],
             )
             return cur.rowcount
