@@ -116,3 +116,20 @@ def test_the_seen_filter_never_calls_a_repeated_number_new():
     fresh = [seen.add(k) for k in keys]
     assert not any(seen.add(k) for k in keys)  # every repeat is a "maybe": looked up, never inserted blind
     assert sum(fresh) > 0.99 * len(keys)  # and nearly every first sighting skips the lookup
+
+
+def test_a_bulk_load_keeps_awkward_values_unchanged(run_csv, bulk):
+    odd = 'a\\b\tc\nd "e" \\N {x,y} ①'
+    number = 'Z"a\\b\tc\nd {x,y} \\N'  # customer numbers are NFKC-folded: this one is ASCII
+    data = [["顧客番号", "氏名", "メール", "備考"]] + [[f"W{i}", f"名前{i}", f"w{i}@example.jp", ""] for i in range(6)]
+    data += [[number, odd, "z@example.jp", odd], ["plain", "普通", "p@example.jp", odd]]
+    data.append([number, "again", "again@example.jp", ""])  # repeats the awkward number: rejected
+    job = run_csv(data)
+    assert_accounted(job)
+    assert (job.created, job.rejected) == (8, 1)
+    assert "bulk import: dropped" in bulk.text
+    z = Recipient.objects.get(external_id=number)
+    assert (z.name, z.email, z.attributes) == (odd, "z@example.jp", {"備考": odd})
+    assert Recipient.objects.get(external_id="plain").attributes == {"備考": odd}
+    dup = ImportIssue.objects.get(job=job, code="row.duplicate_key")
+    assert dup.line == 14 and "8" in dup.message  # physical lines: quoted line breaks count
