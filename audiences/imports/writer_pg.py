@@ -1,4 +1,6 @@
-"""PostgreSQL: COPY into the staging table, one set-based merge."""
+"""PostgreSQL: each chunk COPYed into a staging table and merged by one statement, in one transaction.
+
+Large first loads also drop and rebuild the secondary indexes (``bulk_indexes``)."""
 
 from __future__ import annotations
 
