@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -95,7 +94,6 @@ class PostgresWriter(StagingWriter):
         self.lock()
         self.create()
         self.created = self.updated = self.duplicates = 0
-        self.chunk_now = None
         t = self.table
         with connection.cursor() as cur:
             # Every chunk's customer numbers and lines, one row of two arrays per chunk (a row per
@@ -151,9 +149,6 @@ class PostgresWriter(StagingWriter):
     def merge_chunk(self, staged: int) -> None:
         t, job = self.table, self.job
         now = timezone.now()
-        if self.chunk_now is not None and now <= self.chunk_now:  # each chunk's stamp is distinct
-            now = self.chunk_now + timedelta(microseconds=1)
-        self.chunk_now = now
         started = time.monotonic()
         with connection.cursor() as cur:
             cur.execute(self._merge_sql(), {"now": now, "job": job.pk, "list": job.audience_list_id})
