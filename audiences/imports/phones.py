@@ -114,7 +114,8 @@ def _jp_type_name(national: str) -> str | None:
 # four that, with the length, decide the type). The value is our type name (the number is "+81" +
 # digits[1:]), None for an invalid number, or "" when the number does not have that shape (00…;
 # 010…, Japan's international prefix; other lengths) and parse_phone decides. A file meets a few dozen
-# keys, so the tables stay in the CPU's cache.
+# keys, so the tables stay in the CPU's cache. The importer reads them inline and calls domestic_type
+# when a key is missing.
 DOMESTIC_TYPES: dict[int, dict[str, str | None]] = {}
 _DOMESTIC_KEYS = 20_000  # per length; past that, answers are computed but not kept
 
