@@ -50,7 +50,7 @@ class Cancelled(Exception):
 @dataclass
 class Chunk:
     payload: object
-    issues: list
+    issues: object  # what writer.encode_issues made of the chunk's issues (empty when none)
     records: int = 0
     blank: int = 0
     rejected: int = 0
@@ -108,13 +108,13 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
                 if row_issues:
                     issues.extend(row_issues)
                 if chunk.records >= CHUNK_ROWS:
-                    chunk.payload, chunk.issues = writer.encode(staged), issues
+                    chunk.payload, chunk.issues = writer.encode(staged), issues and writer.encode_issues(issues)
                     chunk.bytes_done = handle.buffer.tell()
                     out.put((chunk, len(staged)))
                     if stop.is_set():
                         return
                     staged, issues, first_lines, chunk = [], [], {}, Chunk(None, [])
-            chunk.payload, chunk.issues = writer.encode(staged), issues
+            chunk.payload, chunk.issues = writer.encode(staged), issues and writer.encode_issues(issues)
             chunk.bytes_done = path.stat().st_size
             out.put((chunk, len(staged)))
         cpu["parser"] = time.thread_time()
