@@ -10,7 +10,8 @@ audiences tables, writes the file (CP932 by default, as Excel saves it; realisti
 the peak RSS of that process and of its PostgreSQL backend while it runs. Then, in the same run:
 
 - ``copy_rows_per_s``: a bare PostgreSQL ``COPY`` of the same file into a plain table (the physical
-  limit to compare against);
+  limit to compare against), and ``copy_backend_peak_rss_mb``, that backend's peak RSS: a write
+  larger than ``shared_buffers`` maps the whole buffer pool into the backend that does it;
 - the recipients page (``/audiences/recipients/``, first page and a search) and a segment count
   (the dunning segment, and a list + mobile segment) over the imported million, timed through
   Django's test client / the ORM.
@@ -164,7 +165,8 @@ class PeakSampler(threading.Thread):
                             self.backend_anon_mb = max(self.backend_anon_mb, anon)
 
 
-def bare_copy(url: str, path: Path, encoding: str) -> float:
+def bare_copy(url: str, path: Path, encoding: str) -> tuple[float, float]:
+    """(rows per second, peak RSS of the backend in MB) of a bare COPY: the floor for both measures."""
     import psycopg
 
     pg_encoding = "SJIS" if encoding == "cp932" else "UTF8"
@@ -184,8 +186,10 @@ def bare_copy(url: str, path: Path, encoding: str) -> float:
             copy.write(carry)
         seconds = time.perf_counter() - started
         count = conn.execute("SELECT COUNT(*) FROM bench_bare_copy").fetchone()[0]
+        # Writing more than shared_buffers maps the whole buffer pool into the backend, whatever writes it.
+        peak = PeakSampler._status(conn.info.backend_pid).get("VmHWM", 0) / 1024
         conn.execute("DROP TABLE bench_bare_copy")
-    return count / seconds
+    return count / seconds, peak
 
 
 def timed(fn, repeat: int = 5) -> tuple[float, float]:
@@ -304,7 +308,7 @@ def main() -> int:
     assert summary["created"] + summary["updated"] + summary["rejected"] + summary["blank"] == summary["records"]
 
     log("bare COPY of the same file…")
-    copy_rate = bare_copy(url, path, args.encoding)
+    copy_rate, copy_peak = bare_copy(url, path, args.encoding)
     reads = {} if args.skip_reads else read_side(env)
     peak_total = sum(sampler.peaks.values())
     result = {
@@ -319,6 +323,7 @@ def main() -> int:
         "import_thread_cpu_seconds": threads,
         "load_average": [round(load_before, 2), round(load_after, 2)],
         "copy_rows_per_s": round(copy_rate),
+        "copy_backend_peak_rss_mb": round(copy_peak, 1),
         "import_seconds_reported": summary["seconds"],
         "created": summary["created"], "updated": summary["updated"], "rejected": summary["rejected"],
         "blank": summary["blank"], "warnings": summary["warnings"],
