@@ -187,4 +187,35 @@ JA = {
         "UTF-8 または Shift_JIS（CP932、Excel の保存形式）、カンマ区切りまたはタブ区切り、%(max_mb)s MB まで。"
         "1 行目に列名を書きます: 顧客番号 / customer_id、氏名 / name、メールアドレス / email、携帯電話番号 / phone。"
         "その他の列は差し込み項目になります。",
+    # exclusion lists
+    "Exclusion lists": "除外リスト",
+    ("Customers a campaign must not reach whatever its segment says: in litigation, deceased, handled by hand. "
+     "A campaign names its list on its form; the review shows how many recipients it took out."):
+        ("セグメントの条件にかかわらず、キャンペーンで連絡してはならない顧客（係争中、死亡、個別対応など）です。"
+         "キャンペーンのフォームで除外リストを指定すると、審査画面に除外された受信者数が表示されます。"),
+    "New exclusion list": "除外リストの作成",
+    "List name": "リスト名",
+    "Customer numbers": "顧客番号",
+    "No exclusion lists yet.": "除外リストはまだありません。",
+    "Customer numbers on this list: %(count)s": "このリストの顧客番号: %(count)s 件",
+    "Add customer numbers": "顧客番号を追加",
+    ("One per line (paste a column from Excel), or separated by commas or spaces. Full-width characters are read "
+     "as the import reads them."):
+        ("1行に1件（Excelの列をそのまま貼り付けられます）、またはカンマやスペースで区切って入力します。"
+         "全角の英数字はインポートと同じく半角として読み取ります。"),
+    "Find": "検索",
+    "Add": "追加",
+    "Remove this customer number? Campaigns using this list may reach the recipient again.":
+        "この顧客番号を削除しますか？このリストを使うキャンペーンが、この受信者に再び送信する可能性があります。",
+    "That customer number is not on this list.": "その顧客番号はこのリストにありません。",
+    "No customer numbers yet.": "顧客番号はまだありません。",
+    "Exclusion list created.": "除外リストを作成しました。",
+    "Enter at least one customer number.": "顧客番号を1件以上入力してください。",
+    "%(added)d added, %(existing)d already on the list.": "%(added)d 件を追加しました（%(existing)d 件は登録済み）。",
+    "%(number)s removed: campaigns using this list may reach that recipient again.":
+        "%(number)s を削除しました。このリストを使うキャンペーンが、この受信者に再び送信する可能性があります。",
+    "Name the exclusion list.": "除外リストの名前を入力してください。",
+    "At most %(max)s customer numbers at a time.": "一度に登録できる顧客番号は %(max)s 件までです。",
+    "Customer numbers are at most %(max)d characters; %(count)d are longer, e.g. %(example)s.":
+        "顧客番号は %(max)d 文字までです。%(count)d 件が長すぎます（例: %(example)s）。",
 }

@@ -29,6 +29,22 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _unfuzzy(head: str) -> str:
+    """Comments of an entry we translate, without the fuzzy mark makemessages guessed or the msgid it
+    guessed from: msgfmt leaves fuzzy entries out, and "#, fuzzy, python-format" hid five translations."""
+    kept = []
+    for line in head.splitlines(keepends=True):
+        if line.startswith("#|"):
+            continue
+        if line.startswith("#,"):
+            flags = [f.strip() for f in line[2:].split(",") if f.strip() and f.strip() != "fuzzy"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags) + "\n"
+        kept.append(line)
+    return "".join(kept)
+
+
 def main() -> int:
     text = PO.read_text(encoding="utf-8")
     text = text.replace("Plural-Forms: nplurals=INTEGER; plural=EXPRESSION;", "Plural-Forms: nplurals=1; plural=0;")
@@ -43,8 +59,7 @@ def main() -> int:
         if msgid not in CATALOG:
             missing.append(msgid)
             return match.group(0)
-        head = match.group("head").replace("#, fuzzy\n", "")
-        return f"{head}msgid {match.group('id')}\nmsgstr {_quote(CATALOG[msgid])}"
+        return f"{_unfuzzy(match.group('head'))}msgid {match.group('id')}\nmsgstr {_quote(CATALOG[msgid])}"
 
     PO.write_text(entry.sub(fill, text), encoding="utf-8")
     for msgid in missing:
