@@ -57,3 +57,12 @@ def normalize_address(channel: str, raw: str) -> str | None:
         return normalize_email(raw)
     parsed = parse_phone(raw)
     return parsed.e164 if parsed else None
+
+
+def normalize_external_id(raw: str) -> str:
+    """A customer number as the import stores it: trimmed, and NFKC-folded when not plain ASCII
+    (full-width ``Ｃ００１`` is ``C001``). Everything that matches recipients by number uses this."""
+    value = raw.strip()
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value).strip()
+    return value

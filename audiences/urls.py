@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, recipients, segments, suppressions, unsubscribe
+from .views import exclusions, imports, recipients, segments, suppressions, unsubscribe
 
 app_name = "audiences"
 urlpatterns = [
@@ -22,5 +22,9 @@ urlpatterns = [
     path("suppressions/bulk/", suppressions.suppression_bulk, name="suppression_bulk"),
     path("suppressions/export.csv", suppressions.suppression_export, name="suppression_export"),
     path("suppressions/<int:suppression_id>/delete/", suppressions.suppression_delete, name="suppression_delete"),
+    path("exclusions/", exclusions.exclusion_lists, name="exclusions"),
+    path("exclusions/<int:list_id>/", exclusions.exclusion_list, name="exclusion"),
+    path("exclusions/<int:list_id>/entries/<int:entry_id>/delete/", exclusions.exclusion_entry_delete,
+         name="exclusion_entry_delete"),
     path("u/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

@@ -74,6 +74,7 @@ NAVIGATION = [
     ("audiences:imports", _("Imports"), (OPERATOR, ADMIN)),
     ("audiences:segments", _("Segments"), (OPERATOR, ADMIN)),
     ("audiences:suppressions", _("Suppressions"), (OPERATOR, ADMIN)),
+    ("audiences:exclusions", _("Exclusion lists"), (OPERATOR, ADMIN)),
     ("campaigns:templates", _("Templates"), (OPERATOR, ADMIN)),
     ("campaigns:list", _("Campaigns"), (OPERATOR, APPROVER, AUDITOR, ADMIN)),
     ("campaigns:queue", _("Approval queue"), (APPROVER, ADMIN)),

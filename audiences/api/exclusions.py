@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from ..models import ExclusionEntry, ExclusionList
-from ..services import exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
+from ..services import ExclusionInputError, exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
 from .common import OPERATORS, error
 
 router = Router()
@@ -52,10 +52,11 @@ def exclusion_lists(request):
 
 @router.post("/exclusion-lists", response={201: ExclusionListOut}, auth=OPERATORS, summary="Create an exclusion list")
 def create_exclusion_list(request, payload: ExclusionListIn):
-    if not payload.name.strip():
-        return error(400, "exclusion.no_name", "Name the exclusion list.")
-    row = exclusion_list_create(name=payload.name, description=payload.description, user=request.auth,
-                                request=request)
+    try:
+        row = exclusion_list_create(name=payload.name, description=payload.description, user=request.auth,
+                                    request=request)
+    except ExclusionInputError as exc:
+        return error(400, exc.code, str(exc))
     return Status(201, _out(row))
 
 
@@ -69,10 +70,11 @@ def entries(request, list_id: int):
              summary="Add customer numbers (duplicates ignored)")
 def add_entries(request, list_id: int, payload: EntriesIn):
     row = get_object_or_404(ExclusionList, pk=list_id)
-    if len(payload.external_ids) > 100_000:
-        return error(400, "exclusion.too_many", "At most 100,000 customer numbers per call.")
-    exclusion_entries_add(exclusion_list=row, external_ids=payload.external_ids, reason=payload.reason,
-                          user=request.auth, request=request)
+    try:
+        exclusion_entries_add(exclusion_list=row, external_ids=payload.external_ids, reason=payload.reason,
+                              user=request.auth, request=request)
+    except ExclusionInputError as exc:
+        return error(400, exc.code, str(exc))
     return _out(row)
 
 

@@ -4,7 +4,7 @@ Import from here: ``from audiences.services import suppression_add``.
 """
 
 from .consent import consent_grant, consent_revoke
-from .exclusions import exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
+from .exclusions import ExclusionInputError, exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
 from .imports import ImportInputError, import_cancel, import_create
 from .lists import audience_list_get_or_create
 from .segments import segment_create, segment_delete, segment_update
@@ -18,6 +18,7 @@ __all__ = [
     "audience_list_get_or_create",
     "consent_grant",
     "consent_revoke",
+    "ExclusionInputError",
     "exclusion_entries_add",
     "exclusion_entry_remove",
     "exclusion_list_create",
