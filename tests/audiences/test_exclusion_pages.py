@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from audiences.models import ExclusionEntry, ExclusionList
@@ -101,3 +103,14 @@ def test_the_api_refuses_a_number_too_long_with_its_code(make_user, token_for, c
     assert response.status_code == 400 and response.json()["code"] == "exclusion.too_long"
     assert not ExclusionEntry.objects.exists()
     assert client.post("/api/v1/exclusion-lists", {"name": " "}, **auth).json()["code"] == "exclusion.no_name"
+
+
+def test_the_migration_folds_numbers_typed_before_folding():
+    from django.apps import apps
+
+    migration = importlib.import_module("audiences.migrations.0010_fold_exclusion_numbers")
+    old = ExclusionList.objects.create(name="old")
+    for number in ("Ｃ００２", "C003", "Ｃ００３", "C004"):  # the third is the second, folded
+        ExclusionEntry.objects.create(exclusion_list=old, external_id=number)
+    migration.fold(apps, None)
+    assert sorted(old.entries.values_list("external_id", flat=True)) == ["C002", "C003", "C004"]
