@@ -160,7 +160,7 @@ def apply_opt_in(event: OptIn) -> None:
     address = normalize_address(event.channel, event.address) or event.address
     lifted = list(Suppression.objects.filter(channel=event.channel, address=address, reason="opt_out"))
     for suppression in lifted:
-        suppression_remove(suppression=suppression, note=f"{ACTOR}: inbound {event.keyword}")
+        suppression_remove(suppression=suppression, actor=ACTOR, note=f"inbound {event.keyword}")
     _audit("inbound.opt_in", None, channel=event.channel, address=address, outcome="lifted" if lifted else "none",
            keyword=event.keyword, provider_id=event.provider_id)
 

@@ -88,9 +88,11 @@ def suppression_add(
     return row
 
 
-def suppression_remove(*, suppression: Suppression, user: Any = None, request: Any = None, note: str = "") -> None:
-    """Delete an entry (e.g. a manual one added by mistake); the audit event keeps what it was."""
-    who = actor_name(user=user, request=request)
+def suppression_remove(*, suppression: Suppression, user: Any = None, request: Any = None, note: str = "",
+                       actor: str | None = None) -> None:
+    """Delete an entry (e.g. a manual one added by mistake); the audit event keeps what it was and who
+    removed it: the user, or ``actor`` for the system (an inbound START reply is ``system:receipts``)."""
+    who = actor_name(actor=actor, user=user, request=request)
     with transaction.atomic():
         record(
             action="suppression.removed", actor=who, request=request, obj=suppression, channel=suppression.channel,
