@@ -11,12 +11,11 @@ from __future__ import annotations
 import ast
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from ..normalize import KNOWN_DOMAINS, LOCAL_PART, clean_email, domain_is_valid
+from ..normalize import KNOWN_DOMAINS, LOCAL_PART, clean_email, domain_is_valid, normalize_external_id
 from .headers import Columns
 from .phones import DOMESTIC_TYPES, domestic_type, parse_phone
 
@@ -99,9 +98,7 @@ class RowValidator:
         if len(row) != width:
             return None, [Issue(line, ERROR, "row.column_count", self._text["column_count"] % {
                 "expected": width, "found": len(row)}, row)]
-        external_id = row[external_index].strip()
-        if not external_id.isascii():
-            external_id = unicodedata.normalize("NFKC", external_id).strip()
+        external_id = normalize_external_id(row[external_index])
         if not external_id:
             return None, [Issue(line, ERROR, "external_id.missing", self._text["external_id.missing"], row)]
         if len(external_id) > MAX_EXTERNAL_ID:
