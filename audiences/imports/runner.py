@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # 10,000 rows: a chunk's Python objects (~25 MB) and its staging rows (fit PostgreSQL's 8 MB of
 # temp_buffers) stay small; fewer rows per statement did not slow the merge measurably.
 CHUNK_ROWS = 10_000
+# Rows are encoded for the writer every ENCODE_ROWS: a validated row's Python objects (~1 KB) live
+# only until then, and a chunk in the making holds its compact encoded form (~0.2 KB a row).
+ENCODE_ROWS = 1000
 STALE_AFTER_S = 3600 + 300  # the task's time_limit plus a margin
 QUEUE_CHUNKS = 3
 SWITCH_INTERVAL_S = 0.0005
@@ -49,7 +52,7 @@ class Cancelled(Exception):
 
 @dataclass
 class Chunk:
-    payload: object
+    payload: list  # what writer.encode made of each batch of the chunk's rows
     issues: object  # what writer.encode_issues made of the chunk's issues (empty when none)
     records: int = 0
     blank: int = 0
@@ -86,7 +89,7 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
             last_line = reader.line_num
             validate, is_blank = validator.validate, validator.is_blank
             staged, issues, first_lines = [], [], {}
-            chunk = Chunk(None, [])
+            chunk, count = Chunk([], []), 0
             for row in reader:
                 line = last_line + 1
                 last_line = reader.line_num
@@ -105,22 +108,32 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
                     chunk.rejected += 1
                 else:
                     staged.append(row_staged)
+                    if len(staged) >= ENCODE_ROWS:
+                        chunk.payload.append(writer.encode(staged))
+                        count += len(staged)
+                        staged = []
                 if row_issues:
                     issues.extend(row_issues)
                 if chunk.records >= CHUNK_ROWS:
-                    chunk.payload, chunk.issues = writer.encode(staged), issues and writer.encode_issues(issues)
-                    chunk.bytes_done = handle.buffer.tell()
-                    out.put((chunk, len(staged)))
+                    _close(chunk, staged, issues, writer, handle.buffer.tell())
+                    out.put((chunk, count + len(staged)))
                     if stop.is_set():
                         return
-                    staged, issues, first_lines, chunk = [], [], {}, Chunk(None, [])
-            chunk.payload, chunk.issues = writer.encode(staged), issues and writer.encode_issues(issues)
-            chunk.bytes_done = path.stat().st_size
-            out.put((chunk, len(staged)))
+                    staged, issues, first_lines = [], [], {}
+                    chunk, count = Chunk([], []), 0
+            _close(chunk, staged, issues, writer, path.stat().st_size)
+            out.put((chunk, count + len(staged)))
         cpu["parser"] = time.thread_time()
         out.put(None)
     except BaseException as exc:  # handed to the consuming thread, which fails the job
         out.put(exc)
+
+
+def _close(chunk: Chunk, staged: list, issues: list, writer, bytes_done: int) -> None:
+    if staged:
+        chunk.payload.append(writer.encode(staged))
+    chunk.issues = issues and writer.encode_issues(issues)
+    chunk.bytes_done = bytes_done
 
 
 def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: Columns, writer,

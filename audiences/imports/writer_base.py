@@ -61,9 +61,11 @@ class StagingWriter:
             cur.execute(f"DROP TABLE IF EXISTS {self.table}")
 
     def encode(self, rows: list[tuple]):
+        """One batch of validated rows in the writer's form; a chunk is a list of these."""
         raise NotImplementedError
 
-    def write(self, payload) -> None:
+    def write(self, payload: list) -> None:
+        """Stage one chunk: the list of what ``encode`` returned for its batches."""
         raise NotImplementedError
 
     def encode_issues(self, issues: list) -> object:

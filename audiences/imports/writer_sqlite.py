@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django.db import connection
 
 from .writer_base import COLUMNS, StagingWriter
@@ -13,10 +15,11 @@ class SqliteWriter(StagingWriter):
     def encode(self, rows: list[tuple]) -> list[tuple]:
         return [row[:-1] for row in rows]  # drop the "clean" flag, which only COPY needs
 
-    def write(self, payload: list[tuple]) -> None:
+    def write(self, payload: list[list[tuple]]) -> None:
         marks = ", ".join(["%s"] * len(COLUMNS))
         with connection.cursor() as cur:
-            cur.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})", payload)  # noqa: S608
+            cur.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
+                            itertools.chain.from_iterable(payload))
 
     def prepare_merge(self) -> None:
         with connection.cursor() as cur:

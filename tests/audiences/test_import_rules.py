@@ -184,6 +184,7 @@ def test_cancelling_a_pending_import_stops_it_before_it_starts(db, write_csv, ma
 
 def test_many_rows_across_chunks(run_csv, monkeypatch):
     monkeypatch.setattr(runner, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(runner, "ENCODE_ROWS", 3)  # a chunk is encoded in batches
     rows = [HEADER_JA] + [[f"M{i:04d}", f"名前{i}", f"m{i}@example.jp", f"090{i:08d}", str(i), "2025-01-01"]
                           for i in range(200)]
     rows[50] = ["M0010", "dup", "x@example.jp", "", "", ""]
