@@ -28,23 +28,27 @@ def segment_preview(segment: Segment | dict, *, size: int = 20) -> list[Recipien
 
 
 def import_progress(job) -> dict:
-    """Percent done, rows per second and seconds left, from the job's counters (bytes drive the bar)."""
+    """Rows done, percent, rows per second and seconds left (bytes drive the bar); a running job's
+    counters come from its progress file (``audiences.imports.progress``)."""
     from django.utils import timezone
 
+    from .imports.progress import live_counts
+
+    rows_done, bytes_done = live_counts(job)
     if job.status == "completed":
         percent = 100.0
     elif job.size_bytes:
-        percent = round(min(99.9, 100.0 * job.bytes_done / job.size_bytes), 1)
+        percent = round(min(99.9, 100.0 * bytes_done / job.size_bytes), 1)
     else:
         percent = 0.0
     rate = eta = None
     if job.started_at:
         end = job.finished_at or timezone.now()
         elapsed = max((end - job.started_at).total_seconds(), 0.001)
-        rate = round(job.rows_done / elapsed, 1)
-        if not job.finished_at and job.bytes_done:
-            eta = round(elapsed * (job.size_bytes - job.bytes_done) / job.bytes_done, 1)
-    return {"percent": percent, "rows_per_s": rate, "eta_s": eta}
+        rate = round(rows_done / elapsed, 1)
+        if not job.finished_at and bytes_done:
+            eta = round(elapsed * (job.size_bytes - bytes_done) / bytes_done, 1)
+    return {"rows_done": rows_done, "percent": percent, "rows_per_s": rate, "eta_s": eta}
 
 
 @dataclass(frozen=True)

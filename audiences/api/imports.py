@@ -53,8 +53,9 @@ def import_out(job: ImportJob) -> dict:
         "id": job.pk, "status": job.status, "list": job.audience_list.name, "list_id": job.audience_list_id,
         "mode": job.mode, "file": job.original_filename, "encoding": job.encoding, "records": job.records,
         "created": job.created, "updated": job.updated, "rejected": job.rejected, "blank": job.blank,
-        "warnings": job.warnings, "removed": job.removed, "rows_done": job.rows_done, "rows_total": job.rows_total,
-        "percent": progress["percent"], "rows_per_s": progress["rows_per_s"], "eta_s": progress["eta_s"],
+        "warnings": job.warnings, "removed": job.removed, "rows_done": progress["rows_done"],
+        "rows_total": job.rows_total, "percent": progress["percent"], "rows_per_s": progress["rows_per_s"],
+        "eta_s": progress["eta_s"],
         "error_code": job.error_code, "error_message": job.error_message, "created_by": job.created_by,
         "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
     }

@@ -75,9 +75,9 @@ def status_payload(job: ImportJob) -> dict:
     return {
         "id": job.pk, "status": job.status, "status_label": job.get_status_display(), "final": job.is_final,
         "percent": progress["percent"], "rows_per_s": progress["rows_per_s"], "eta_s": progress["eta_s"],
-        "rows_done": job.rows_done, "rows_total": job.rows_total, "records": job.records, "created": job.created,
-        "updated": job.updated, "rejected": job.rejected, "blank": job.blank, "warnings": job.warnings,
-        "removed": job.removed, "encoding": job.encoding, "error_code": job.error_code,
+        "rows_done": progress["rows_done"], "rows_total": job.rows_total, "records": job.records,
+        "created": job.created, "updated": job.updated, "rejected": job.rejected, "blank": job.blank,
+        "warnings": job.warnings, "removed": job.removed, "encoding": job.encoding, "error_code": job.error_code,
         "error_message": job.error_message,
     }
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audiences.imports.progress import live_counts
 from audiences.imports.runner import run_import
 from audiences.models import ImportJob
 from audiences.services import ImportInputError, import_create
@@ -69,8 +70,9 @@ class Command(BaseCommand):
 
         try:
             while not stop.wait(2.0):
-                done = ImportJob.objects.filter(pk=job_id).values_list("rows_done", flat=True).first()
-                self.stderr.write(f"… {done or 0:,} rows")
+                job = ImportJob.objects.filter(pk=job_id).first()
+                done = live_counts(job)[0] if job else 0
+                self.stderr.write(f"… {done:,} rows")
         finally:
             connection.close()
 
