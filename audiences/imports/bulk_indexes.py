@@ -16,6 +16,11 @@ is done only when it pays and nobody is in the way:
   role does not, and the import takes the incremental path);
 - the lock is granted within ``IMPORT_BULK_LOCK_TIMEOUT_MS``; otherwise the import goes on without it.
 
+Into an empty table the customer number's unique constraint goes too (no foreign key uses it): the
+writer then inserts the rows its filter calls certainly new without any lookup, sets the others
+aside, and merges those once the constraint is back (``restore_constraints``). That took the merge
+statements from 12.1-14.5 s to 10.0 s of a million-row first load, for 0.8 s of sorted build.
+
 Everything happens inside the import's transaction: a failed or cancelled import rolls the DROP
 back, and readers never see the table without its indexes.
 """
@@ -33,9 +38,12 @@ TABLE = "audiences_recipient"
 
 
 class BulkIndexes:
-    def __init__(self, definitions: list[tuple[str, str]], *, was_empty: bool) -> None:
+    def __init__(self, definitions: list[tuple[str, str]], *, was_empty: bool,
+                 constraints: list[tuple[str, str]] = ()) -> None:
         self.definitions = definitions
         self.was_empty = was_empty  # no recipient existed when the lock was taken
+        # Unique constraints dropped as well (into an empty table only): (name, definition).
+        self.constraints = list(constraints)
         self.seconds = 0.0
 
     @classmethod
@@ -77,10 +85,42 @@ class BulkIndexes:
             definitions = cur.fetchall()
             for name, _ in definitions:
                 cur.execute(f'DROP INDEX "{name}"')
-        log.info("bulk import: dropped %s until the import commits", ", ".join(n for n, _ in definitions))
-        return cls(definitions, was_empty=not existing)
+            constraints = []
+            if not existing:
+                # Into an empty table the customer number's unique index is dropped too: the writer
+                # then looks nothing up until it is back (see PostgresWriter, "deferred rows").
+                # Never one that a foreign key depends on.
+                cur.execute(
+                    "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                    "WHERE k.conrelid = %s::regclass AND k.contype = 'u' AND NOT EXISTS "
+                    "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid) "
+                    "ORDER BY k.conname",
+                    [TABLE],
+                )
+                constraints = cur.fetchall()
+                for name, _ in constraints:
+                    cur.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
+        log.info("bulk import: dropped %s until the import commits",
+                 ", ".join(n for n, _ in [*definitions, *constraints]))
+        return cls(definitions, was_empty=not existing, constraints=constraints)
+
+    def restore_constraints(self) -> None:
+        """Put the unique constraints back (before the deferred rows are looked up). A repeated key
+        would fail here and roll the import back; the writer never lets one through."""
+        started = time.monotonic()
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+            cur.execute("SET LOCAL maintenance_work_mem = '8MB'")
+            for name, definition in self.constraints:
+                cur.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+        self.seconds += time.monotonic() - started
+        self.constraints_restored = True
+
+    constraints_restored = False
 
     def rebuild(self) -> None:
+        if self.constraints and not self.constraints_restored:
+            self.restore_constraints()
         started = time.monotonic()
         with connection.cursor() as cur:
             # One process, and a small sort area: 8 MB built the three as fast as 64 MB (~2.2-2.6 s per
@@ -91,8 +131,9 @@ class BulkIndexes:
             cur.execute("SET LOCAL maintenance_work_mem = '8MB'")
             for _, definition in self.definitions:
                 cur.execute(definition)
-        self.seconds = time.monotonic() - started
-        log.info("bulk import: rebuilt %d indexes in %.2f s", len(self.definitions), self.seconds)
+        self.seconds += time.monotonic() - started
+        log.info("bulk import: rebuilt %d indexes and %d constraints in %.2f s", len(self.definitions),
+                 len(self.constraints), self.seconds)
 
 
 class SeenFilter:
@@ -102,14 +143,15 @@ class SeenFilter:
     numbers about 1 % of repeats-that-are-not get a "maybe", which only costs a lookup.
     """
 
-    BITS = 1 << 24
+    BITS = 1 << 24  # a power of two, at least 8 (the tests shrink it to make nearly every row a "maybe")
 
     def __init__(self) -> None:
         self.bits = bytearray(self.BITS // 8)
+        self.mask = self.BITS - 1
 
     def add(self, key: str) -> bool:
-        h = hash(key)
-        a, b = h & 0xFFFFFF, (h >> 24) & 0xFFFFFF
+        h, mask = hash(key), self.mask
+        a, b = h & mask, (h >> 24) & mask
         bits = self.bits
         seen = bits[a >> 3] & (1 << (a & 7)) and bits[b >> 3] & (1 << (b & 7))
         bits[a >> 3] |= 1 << (a & 7)

@@ -6,7 +6,7 @@ import logging
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from audiences.imports import runner
 from audiences.models import ImportIssue, Recipient
@@ -133,3 +133,80 @@ def test_a_bulk_load_keeps_awkward_values_unchanged(run_csv, bulk):
     assert Recipient.objects.get(external_id="plain").attributes == {"備考": odd}
     dup = ImportIssue.objects.get(job=job, code="row.duplicate_key")
     assert dup.line == 14 and "8" in dup.message  # physical lines: quoted line breaks count
+
+
+def unique_constraints() -> dict[str, str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = 'audiences_recipient'::regclass AND contype = 'u'")
+        return dict(cur.fetchall())
+
+
+def outcome(job) -> tuple:
+    recipients = sorted(Recipient.objects.values_list("external_id", "name", "email", "phone", "last_import_id"))
+    issues = sorted((i.line, i.code, i.message) for i in ImportIssue.objects.filter(job=job))
+    members = set(job.audience_list.recipients.values_list("external_id", flat=True))
+    return (job.records, job.created, job.updated, job.rejected, job.blank, job.warnings), recipients, issues, members
+
+
+def messy(n: int) -> list[list[str]]:
+    """Numbers repeated from earlier chunks, repeated twice, repeated within a chunk, bad contacts, blanks."""
+    data = rows(n)
+    data.insert(5, [])
+    data += [["B002", "again", "again@example.jp", ""], ["B007", "again", "", "090-9999-0000"],
+             ["B002", "third", "third@example.jp", ""], ["N001", "new", "n1@example.jp", ""],
+             ["N001", "new again", "n1b@example.jp", ""], ["N002", "", "nope", "080-1111-2222"],
+             ["N003", "", "", ""], ["N004", "last", "n4@example.jp", ""]]
+    return data
+
+
+def test_into_an_empty_table_the_unique_index_waits_and_comes_back(run_csv, bulk):
+    before = unique_constraints()
+    assert before == {"aud_recipient_external_id": "UNIQUE (external_id)"}
+    job = run_csv(messy(12))
+    assert_accounted(job)
+    assert "aud_recipient_external_id" in bulk.text.split("dropped", 1)[1]
+    assert "1 constraints" in bulk.text
+    assert unique_constraints() == before
+    dup = ImportIssue.objects.get(job=job, line=15)  # the second B002, named by its first line
+    assert (dup.code, "4" in dup.message) == ("row.duplicate_key", True)
+    with pytest.raises(IntegrityError, match="aud_recipient_external_id"), transaction.atomic():
+        Recipient.objects.create(external_id="B001")
+
+
+@pytest.mark.parametrize("bits", [8, 1 << 24])
+def test_rows_set_aside_until_the_index_is_back_merge_as_the_lookups_did(run_csv, bulk, monkeypatch, bits):
+    """With an 8-bit filter nearly every row is a "maybe" and waits for the unique index, merged a
+    few rows at a time; the outcome is the same as the ordinary path's, where every row is looked up."""
+    from audiences.imports import bulk_indexes, writer_pg
+
+    monkeypatch.setattr(bulk_indexes.SeenFilter, "BITS", bits)
+    monkeypatch.setattr(writer_pg, "CHUNK", 4)
+    job = run_csv(messy(15))
+    assert_accounted(job)
+    assert "bulk import: dropped" in bulk.text
+    deferred = outcome(job)
+    assert deferred[0] == (24, 18, 0, 5, 1, 1)
+
+    # The same file through the ordinary path: no bulk load, every number looked up.
+    Recipient.objects.all().delete()
+    ImportIssue.objects.all().delete()
+    from django.conf import settings
+
+    settings.IMPORT_BULK_MIN_ROWS = 0
+    again = run_csv(messy(15))
+    ordinary = outcome(again)
+    assert deferred[0] == ordinary[0]
+    assert [r[:4] for r in deferred[1]] == [r[:4] for r in ordinary[1]]
+    assert deferred[2] == ordinary[2] and deferred[3] == ordinary[3]
+
+
+def test_a_failed_import_into_an_empty_table_keeps_its_unique_index(run_csv, bulk, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runner, "_check_and_complete", explode)
+    job = run_csv(messy(10))
+    assert job.status == "failed"
+    assert unique_constraints() == {"aud_recipient_external_id": "UNIQUE (external_id)"}
+    assert Recipient.objects.count() == 0
