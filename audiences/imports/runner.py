@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from audit.services import record
 
 from ..models import ImportIssue, ImportJob
-from .detect import FileProblem, detect_delimiter, detect_encoding
+from .detect import Detected, FileProblem, detect_delimiter, detect_encoding, undecodable
 from .headers import Columns, map_columns
 from .parse import WARNING, RowValidator
 from .progress import ProgressReporter
@@ -70,20 +70,23 @@ class Totals:
     extra: dict = field(default_factory=dict)
 
 
-def _read_header(path: Path, encoding: str) -> tuple[str, list[str]]:
-    with path.open(encoding=encoding, newline="") as handle:
-        first = handle.readline()
-    delimiter = detect_delimiter(first)
-    with path.open(encoding=encoding, newline="") as handle:
-        header = next(csv.reader(handle, delimiter=delimiter), [])
+def _read_header(path: Path, detected: Detected) -> tuple[str, list[str]]:
+    try:
+        with path.open(encoding=detected.encoding, newline="") as handle:
+            first = handle.readline()
+        delimiter = detect_delimiter(first)
+        with path.open(encoding=detected.encoding, newline="") as handle:
+            header = next(csv.reader(handle, delimiter=delimiter), [])
+    except UnicodeDecodeError:  # the reader decodes ahead, past the part detect_encoding decoded
+        raise undecodable(path, detected) from None
     return delimiter, header
 
 
-def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator, writer, language: str,
+def _produce(path: Path, detected: Detected, delimiter: str, validator: RowValidator, writer, language: str,
              out: queue.Queue, stop: threading.Event, cpu: dict) -> None:
     try:
         with translation.override(language or settings.LANGUAGE_CODE), \
-                path.open(encoding=encoding, newline="") as handle:
+                path.open(encoding=detected.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter)
             next(reader, None)
             last_line = reader.line_num
@@ -125,6 +128,8 @@ def _produce(path: Path, encoding: str, delimiter: str, validator: RowValidator,
             out.put((chunk, count + len(staged)))
         cpu["parser"] = time.thread_time()
         out.put(None)
+    except UnicodeDecodeError:  # past the part detect_encoding decoded
+        out.put(undecodable(path, detected))
     except BaseException as exc:  # handed to the consuming thread, which fails the job
         out.put(exc)
 
@@ -136,14 +141,14 @@ def _close(chunk: Chunk, staged: list, issues: list, writer, bytes_done: int) ->
     chunk.bytes_done = bytes_done
 
 
-def _stage(job: ImportJob, path: Path, encoding: str, delimiter: str, columns: Columns, writer,
+def _stage(job: ImportJob, path: Path, detected: Detected, delimiter: str, columns: Columns, writer,
            reporter: ProgressReporter) -> Totals:
     validator = RowValidator(columns, settings.PHONE_DEFAULT_REGION)
     out: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
     stop = threading.Event()
     totals, cpu = Totals(), {}
     thread = threading.Thread(target=_produce, name=f"import-{job.pk}-parser", daemon=True,
-                              args=(path, encoding, delimiter, validator, writer, job.language, out, stop, cpu))
+                              args=(path, detected, delimiter, validator, writer, job.language, out, stop, cpu))
     # The database thread wakes for every block psycopg sends and must win the GIL back from the
     # parser each time; the default 5 ms switch interval made it wait ~0.1 s per chunk.
     switch = sys.getswitchinterval()
@@ -206,7 +211,7 @@ def _merge(job: ImportJob, path: Path, detected, delimiter: str, columns: Column
     if writer.pipelined:
         with transaction.atomic():
             writer.begin(columns)
-            totals = _stage(job, path, detected.encoding, delimiter, columns, writer, reporter)
+            totals = _stage(job, path, detected, delimiter, columns, writer, reporter)
             staged_at = time.monotonic()
             if reporter.report(rows_done=totals.records, bytes_done=job.size_bytes):
                 raise Cancelled()
@@ -214,7 +219,7 @@ def _merge(job: ImportJob, path: Path, detected, delimiter: str, columns: Column
             _check_and_complete(job, totals, result, audit)
         return totals, result, staged_at
     writer.create()
-    totals = _stage(job, path, detected.encoding, delimiter, columns, writer, reporter)
+    totals = _stage(job, path, detected, delimiter, columns, writer, reporter)
     staged_at = time.monotonic()
     writer.prepare_merge()
     with transaction.atomic():
@@ -262,7 +267,7 @@ def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
     started = time.monotonic()
     try:
         detected = detect_encoding(path, job.encoding_requested)
-        delimiter, header = _read_header(path, detected.encoding)
+        delimiter, header = _read_header(path, detected)
         columns = map_columns(header)
         job.rows_total = max(detected.line_breaks - 1, 0)
         ImportJob.objects.filter(pk=job.pk).update(

@@ -310,3 +310,21 @@ def test_validator_emails_agree_with_clean_email(raw):
     expected = clean_email(raw)
     assert (staged[4], staged[5]) == ((expected, expected.lower()) if expected else ("", ""))
     assert [i.code for i in issues] == ([] if expected else ["email.invalid"])
+
+
+@pytest.mark.parametrize("explicit", ["auto", "cp932"])
+def test_a_bad_byte_past_the_checked_start_fails_the_import_naming_its_line(run_csv, monkeypatch, explicit):
+    """Detection decodes a CP932 file's first MiB only (here: 64 bytes); the parser meets the bad
+    byte later, after chunks were merged, and the import fails with the same code and rolls back."""
+    from audiences.imports import detect
+
+    monkeypatch.setattr(detect, "CHUNK", 64)
+    monkeypatch.setattr(detect, "CP932_CHECKED_BYTES", 64)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
+    good = "".join(f"K{i},山田{i},k{i}@example.jp\r\n" for i in range(20)).encode("cp932")
+    raw = "顧客番号,氏名,メール\r\n".encode("cp932") + good + b"K99,\x82\xff,bad@example.jp\r\n" + good
+    job = run_csv(raw=raw, encoding=explicit)
+    assert (job.status, job.error_code) == ("failed", "file.encoding")
+    assert "CP932" in job.error_message and "line 22" in job.error_message
+    assert Recipient.objects.count() == 0
+    assert not AudienceList.objects.filter(name="list-a", recipients__isnull=False).exists()
