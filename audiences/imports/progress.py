@@ -36,6 +36,7 @@ class ProgressReporter:
         self.job_id = job.pk
         self.path = progress_path(job.pk) if to_file else None
         self.failed = False
+        self.last = (0, 0)
 
     @classmethod
     def for_writer(cls, job: ImportJob, writer) -> ProgressReporter:
@@ -43,6 +44,7 @@ class ProgressReporter:
 
     def report(self, *, rows_done: int, bytes_done: int) -> bool:
         """Write progress; True when someone asked to cancel."""
+        self.last = (rows_done, bytes_done)
         if self.path is None:
             ImportJob.objects.filter(pk=self.job_id).update(rows_done=rows_done, bytes_done=bytes_done)
         else:
@@ -63,17 +65,31 @@ class ProgressReporter:
                         self.job_id, self.path, exc)
 
     def close(self) -> None:
+        """After the import's transaction: a job that did not complete keeps how far it got (a
+        completed one has its final counts already), then the file goes."""
         if self.path is not None:
-            with contextlib.suppress(OSError):
-                self.path.unlink(missing_ok=True)
-                self.path.with_suffix(".progress-new").unlink(missing_ok=True)
+            rows_done, bytes_done = self.last
+            ImportJob.objects.filter(pk=self.job_id, status=ImportJob.Status.RUNNING).update(
+                rows_done=rows_done, bytes_done=bytes_done)
+            discard_progress(self.job_id)
+
+
+def discard_progress(job_id: int) -> None:
+    """Remove a job's progress file; also when a job is claimed, in case a killed worker left one."""
+    path = progress_path(job_id)
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+        path.with_suffix(".progress-new").unlink(missing_ok=True)
 
 
 def live_counts(job: ImportJob) -> tuple[int, int]:
     """(rows_done, bytes_done) of a job: from its progress file while it runs, else from its row."""
     if job.status == ImportJob.Status.RUNNING:
+        path = progress_path(job.pk)
         try:
-            rows, size = progress_path(job.pk).read_text().split()
+            if job.started_at and path.stat().st_mtime < job.started_at.timestamp():
+                return job.rows_done, job.bytes_done  # left by an earlier run of a reclaimed job
+            rows, size = path.read_text().split()
             return max(int(rows), job.rows_done), max(int(size), job.bytes_done)
         except (OSError, ValueError):
             pass

@@ -29,7 +29,7 @@ from ..models import ImportIssue, ImportJob
 from .detect import Detected, FileProblem, detect_delimiter, detect_encoding, undecodable
 from .headers import Columns, map_columns
 from .parse import WARNING, RowValidator
-from .progress import ProgressReporter
+from .progress import ProgressReporter, discard_progress
 from .writer_base import MergeResult
 from .writer_sqlite import writer_for
 
@@ -261,6 +261,7 @@ def run_import(job_id: int, *, actor: str | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("audience_list").get(pk=job_id)
     if not claimed:
         return job  # already run, running, or cancelled before it started: a redelivered task does nothing
+    discard_progress(job.pk)  # a reclaimed job's earlier run may have left one
     who = actor or job.created_by or "system:import"
     path = Path(job.stored_path)
     writer = writer_for(job)

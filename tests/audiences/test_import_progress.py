@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from django.db import connection
@@ -106,3 +107,44 @@ def test_a_postgresql_import_reports_through_its_file_on_one_connection(run_csv,
     assert seen[:3] == [(0, 4), (0, 8), (0, 10)]  # the row is untouched until commit; the file moves
     assert not progress_path(job.pk).exists()
     assert AudienceList.objects.get(name="list-a").recipients.count() == 10
+
+
+def test_a_cancelled_import_keeps_how_far_it_got(run_csv, monkeypatch):
+    """Cancelled after its second report: the page shows the rows it had read, on either database
+    (PostgreSQL reports through the file, which is gone once the import stops)."""
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 4)
+    calls = []
+    report = ProgressReporter.report
+
+    def cancel_on_second(self, **counts):
+        calls.append(counts)
+        if len(calls) == 2:
+            ImportJob.objects.filter(pk=self.job_id).update(cancel_requested=True)
+        return report(self, **counts)
+
+    monkeypatch.setattr(ProgressReporter, "report", cancel_on_second)
+    job = run_csv([["external_id", "email"]] + [[f"C{i}", f"c{i}@example.jp"] for i in range(12)])
+    assert job.status == "cancelled"
+    assert job.rows_done == 8 and import_progress(job)["rows_done"] == 8
+    assert not progress_path(job.pk).exists()
+
+
+def test_a_reclaimed_job_never_shows_its_earlier_runs_progress(running_job, settings):
+    """A worker killed mid-import leaves its file; the job is claimed again after the time limit."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    left = progress_path(running_job.pk)
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_text("9000 190\n")
+    long_ago = timezone.now() - timedelta(seconds=runner.STALE_AFTER_S + 60)
+    os.utime(left, (long_ago.timestamp() - 5, long_ago.timestamp() - 5))
+    ImportJob.objects.filter(pk=running_job.pk).update(started_at=long_ago)
+    running_job.refresh_from_db()
+    assert live_counts(running_job) == (2, 20)  # older than the run that the row describes
+    os.utime(left)  # even a fresh-looking one is removed when the job is claimed again
+    job = runner.run_import(running_job.pk)
+    assert_accounted(job)
+    assert (job.records, job.rows_done) == (10, 10)
+    assert not left.exists()
