@@ -10,6 +10,7 @@ estimate of the total before the first row is parsed.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ CHUNK = 1 << 20
 # transaction leaves everything as it was.
 CP932_CHECKED_BYTES = 1 << 20
 NEITHER = "The file is neither UTF-8 nor CP932 (Shift_JIS); save it as CSV UTF-8."
+LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 BOM = codecs.BOM_UTF8
 ENCODINGS = ("auto", "utf-8", "cp932")
 
@@ -38,13 +40,14 @@ class Detected:
     encoding: str  # the Python codec to read with: "utf-8-sig" or "cp932"
     label: str  # what we report: "utf-8" or "cp932"
     line_breaks: int
+    guessed: bool = False  # CP932 because the file is not UTF-8 (auto), not because it was asked for
 
 
 def _scan(path: Path, encoding: str | None, *, check_bytes: int | None = None) -> tuple[bool, int]:
     """(decodes cleanly as ``encoding`` — or True when None, line-break count).
 
     With ``check_bytes``, only that much is decoded and the rest is only counted: the parser, which
-    decodes every byte anyway, finds a bad one later on (``UndecodableLine``)."""
+    decodes every byte anyway, finds a bad one later on (see ``undecodable``)."""
     decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
     breaks = read = 0
     last = b""
@@ -90,23 +93,28 @@ def detect_encoding(path: Path, requested: str = "auto") -> Detected:
     ok, breaks = _scan(path, "cp932", check_bytes=CP932_CHECKED_BYTES)
     if not ok:
         raise FileProblem("file.encoding", NEITHER)
-    return Detected("cp932", "cp932", breaks)
+    return Detected("cp932", "cp932", breaks, guessed=True)
 
 
-def undecodable(path: Path, detected: Detected) -> FileProblem:
+def undecodable(path: Path, detected: Detected) -> FileProblem | None:
     """The problem to report when the parser meets a byte that ``detected.encoding`` cannot decode
-    (past the part the detection pass decoded), naming the first line that holds one."""
-    bad = 0
+    (past the part the detection pass decoded), naming the first line that holds one — counted as
+    the CSV reader counts them (a lone CR ends a line too). None when the file decodes cleanly after
+    all: then the error did not come from the file."""
+    number = 0
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):  # neither encoding has a "\n" inside a character
-            try:
-                raw.decode(detected.encoding)
-            except UnicodeDecodeError:
-                bad = number
-                break
-    what = ("is not valid CP932 (Shift_JIS as Windows writes it)" if detected.label == "cp932"
-            else "is not valid UTF-8")
-    return FileProblem("file.encoding", f"The file {what} from line {bad} on.")
+        for raw in handle:
+            # No "\n" or "\r" can be part of a character in either encoding.
+            for piece in LONE_CR.split(raw):
+                number += 1
+                try:
+                    piece.decode(detected.encoding)
+                except UnicodeDecodeError:
+                    if detected.guessed:
+                        return FileProblem("file.encoding", f"{NEITHER} (line {number})")
+                    what = "CP932 (Shift_JIS as Windows writes it)" if detected.label == "cp932" else "UTF-8"
+                    return FileProblem("file.encoding", f"The file is not valid {what} from line {number} on.")
+    return None
 
 
 def detect_delimiter(header_line: str) -> str:

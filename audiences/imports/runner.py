@@ -77,8 +77,8 @@ def _read_header(path: Path, detected: Detected) -> tuple[str, list[str]]:
         delimiter = detect_delimiter(first)
         with path.open(encoding=detected.encoding, newline="") as handle:
             header = next(csv.reader(handle, delimiter=delimiter), [])
-    except UnicodeDecodeError:  # the reader decodes ahead, past the part detect_encoding decoded
-        raise undecodable(path, detected) from None
+    except UnicodeDecodeError as exc:  # the reader decodes ahead, past the part detect_encoding decoded
+        raise (undecodable(path, detected) or exc) from None
     return delimiter, header
 
 
@@ -128,8 +128,8 @@ def _produce(path: Path, detected: Detected, delimiter: str, validator: RowValid
             out.put((chunk, count + len(staged)))
         cpu["parser"] = time.thread_time()
         out.put(None)
-    except UnicodeDecodeError:  # past the part detect_encoding decoded
-        out.put(undecodable(path, detected))
+    except UnicodeDecodeError as exc:  # past the part detect_encoding decoded (else: not the file's)
+        out.put(undecodable(path, detected) or exc)
     except BaseException as exc:  # handed to the consuming thread, which fails the job
         out.put(exc)
 
@@ -191,6 +191,10 @@ def _stage(job: ImportJob, path: Path, detected: Detected, delimiter: str, colum
 
 
 def _finish(job: ImportJob, status: str, *, code: str = "", message: str = "", **counts) -> None:
+    if status != ImportJob.Status.COMPLETED:
+        # A failed or cancelled import leaves nothing: on SQLite the issues of the rows staged
+        # before it stopped were written in autocommit (PostgreSQL's rolled back with the rest).
+        ImportIssue.objects.filter(job=job).delete()
     ImportJob.objects.filter(pk=job.pk).update(
         status=status, finished_at=timezone.now(), error_code=code, error_message=message[:2000], **counts
     )

@@ -315,16 +315,47 @@ def test_validator_emails_agree_with_clean_email(raw):
 @pytest.mark.parametrize("explicit", ["auto", "cp932"])
 def test_a_bad_byte_past_the_checked_start_fails_the_import_naming_its_line(run_csv, monkeypatch, explicit):
     """Detection decodes a CP932 file's first MiB only (here: 64 bytes); the parser meets the bad
-    byte later, after chunks were merged, and the import fails with the same code and rolls back."""
+    byte ~40 KB in, after chunks were merged, and the import fails with the same code, keeps none of
+    the rows or issues of the lines before it, and names the line."""
+    from audiences.imports import detect
+    from audiences.imports.progress import ProgressReporter
+
+    monkeypatch.setattr(detect, "CHUNK", 64)
+    monkeypatch.setattr(detect, "CP932_CHECKED_BYTES", 64)
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 50)
+    reports = []
+    report = ProgressReporter.report
+    monkeypatch.setattr(ProgressReporter, "report", lambda self, **kw: reports.append(kw) or report(self, **kw))
+    good = "".join(f"K{i},山田{i},k{i}@example.jp\r\n" for i in range(1000)).encode("cp932")
+    warned = "W1,警告,not-an-email\r\nW2,電話,090-1234-5678\r\n".encode("cp932")
+    raw = "顧客番号,氏名,メール\r\n".encode("cp932") + warned + good + b"K99,\x82\xff,bad@example.jp\r\n" + good
+    job = run_csv(raw=raw, encoding=explicit)
+    assert (job.status, job.error_code) == ("failed", "file.encoding")
+    assert "CP932" in job.error_message and "line 1004" in job.error_message
+    assert len(reports) >= 10  # the parser got that far: twenty chunks of 50 were merged first
+    assert Recipient.objects.count() == 0
+    assert not ImportIssue.objects.filter(job=job).exists()  # nor the warning of line 2
+    assert not AudienceList.objects.filter(name="list-a", recipients__isnull=False).exists()
+
+
+def test_a_file_that_is_neither_says_so_with_the_line(run_csv, monkeypatch):
+    """Not UTF-8 (so CP932 is guessed), and a byte further on that CP932 cannot decode either."""
     from audiences.imports import detect
 
     monkeypatch.setattr(detect, "CHUNK", 64)
     monkeypatch.setattr(detect, "CP932_CHECKED_BYTES", 64)
-    monkeypatch.setattr(runner, "CHUNK_ROWS", 3)
-    good = "".join(f"K{i},山田{i},k{i}@example.jp\r\n" for i in range(20)).encode("cp932")
-    raw = "顧客番号,氏名,メール\r\n".encode("cp932") + good + b"K99,\x82\xff,bad@example.jp\r\n" + good
-    job = run_csv(raw=raw, encoding=explicit)
+    rows = b"".join(b"A%d,a%d@example.jp\r\n" % (i, i) for i in range(2000))
+    job = run_csv(raw=b"external_id,email\r\n" + rows + b"B1,\x82\xff@example.jp\r\n")
     assert (job.status, job.error_code) == ("failed", "file.encoding")
-    assert "CP932" in job.error_message and "line 22" in job.error_message
-    assert Recipient.objects.count() == 0
-    assert not AudienceList.objects.filter(name="list-a", recipients__isnull=False).exists()
+    assert job.error_message == f"{detect.NEITHER} (line 2002)"
+
+
+def test_lines_ended_by_a_lone_cr_count_as_the_reader_counts_them(tmp_path):
+    from audiences.imports.detect import Detected, undecodable
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"id,email\r\n1,a@example.jp\r2,b@example.jp\n3,\x82\xff\r\n")
+    problem = undecodable(path, Detected("cp932", "cp932", 3))
+    assert problem.message == "The file is not valid CP932 (Shift_JIS as Windows writes it) from line 4 on."
+    path.write_bytes(b"id,email\r\n1,a@example.jp\r\n")
+    assert undecodable(path, Detected("cp932", "cp932", 2)) is None  # the error was not the file's
