@@ -232,9 +232,8 @@ class PostgresWriter(StagingWriter):
     def finish(self, columns) -> MergeResult:
         t, job = self.table, self.job
         if self.deferring:
-            started = time.monotonic()
             self.bulk.restore_constraints()
-            self.seconds["unique"] = time.monotonic() - started
+            self.seconds["unique"] = self.bulk.restore_seconds
             self.merge_deferred()
         if self.duplicates:
             batch, lines = [], []

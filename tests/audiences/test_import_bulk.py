@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from audiences.imports import runner
+from audiences.imports.parse import duplicate_message
 from audiences.models import ImportIssue, Recipient
 
 from .conftest import assert_accounted
@@ -176,19 +177,21 @@ def test_into_an_empty_table_the_unique_index_waits_and_comes_back(run_csv, bulk
     assert "1 constraints" in bulk.text
     assert unique_constraints() == before
     dup = ImportIssue.objects.get(job=job, line=15)  # the second B002, named by its first line
-    assert (dup.code, "4" in dup.message) == ("row.duplicate_key", True)
+    assert (dup.code, dup.message) == ("row.duplicate_key", duplicate_message("B002", 4))
     with pytest.raises(IntegrityError, match="aud_recipient_external_id"), transaction.atomic():
         Recipient.objects.create(external_id="B001")
 
 
 @pytest.mark.parametrize("bits", [8, 1 << 24])
-def test_rows_set_aside_until_the_index_is_back_merge_as_the_lookups_did(run_csv, bulk, monkeypatch, bits, no_pages):
+def test_rows_set_aside_until_the_index_is_back_merge_as_the_lookups_did(run_csv, bulk, monkeypatch, bits, no_pages,
+                                                                         settings):
     """With an 8-bit filter nearly every row is a "maybe" and waits for the unique index, merged a
     few rows at a time; the outcome is the same as the ordinary path's, where every row is looked up."""
     from audiences.imports import bulk_indexes, writer_pg
 
     monkeypatch.setattr(bulk_indexes.SeenFilter, "BITS", bits)
     monkeypatch.setattr(writer_pg, "CHUNK", 4)
+    monkeypatch.setattr(runner, "ENCODE_ROWS", 2)  # several filter batches per chunk
     job = run_csv(messy(15))
     assert_accounted(job)
     assert "bulk import: dropped" in bulk.text
@@ -198,8 +201,6 @@ def test_rows_set_aside_until_the_index_is_back_merge_as_the_lookups_did(run_csv
     # The same file through the ordinary path: no bulk load, every number looked up.
     Recipient.objects.all().delete()
     ImportIssue.objects.all().delete()
-    from django.conf import settings
-
     settings.IMPORT_BULK_MIN_ROWS = 0
     again = run_csv(messy(15))
     ordinary = outcome(again)
