@@ -19,8 +19,8 @@ is done only when it pays and nobody is in the way:
 Into a table with no pages (a first load, or after TRUNCATE) the customer number's unique
 constraint goes too (no foreign key uses it): the writer then inserts the rows its filter calls
 certainly new without any lookup, sets the others aside, and merges those once the constraint is
-back (``restore_constraints``). That took the merge statements from 12.1-14.5 s to 10.0-10.9 s of
-a million-row first load, for 1.0-1.3 s of sorted build.
+back (``restore_constraints``). That took the merge statements from 12.3-14.6 s to 10.2-11.8 s of
+a million-row first load (on a slow day of this machine), for 0.7-1.3 s of sorted build.
 
 Everything happens inside the import's transaction: a failed or cancelled import rolls the DROP
 back, and readers never see the table without its indexes.
