@@ -79,16 +79,13 @@ class BulkIndexes:
             # turns on the filter that skips lookups, so it must really be empty).
             cur.execute(f"SELECT EXISTS (SELECT 1 FROM {TABLE})")  # noqa: S608
             existing = cur.fetchone()[0]
-            cur.execute(
+            definitions = _drop_each(
+                cur, 'DROP INDEX "{name}"',
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                 "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
                 "AND NOT i.indisunique AND NOT i.indisprimary AND i.indisvalid "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
-                [TABLE],
             )
-            definitions = cur.fetchall()
-            for name, _ in definitions:
-                cur.execute(f'DROP INDEX "{name}"')
             constraints = []
             cur.execute(f"SELECT pg_relation_size('{TABLE}') = 0")
             if cur.fetchone()[0]:
@@ -98,16 +95,13 @@ class BulkIndexes:
                 # vacuumed may hold HOT chains, and an index built over a broken chain is marked
                 # indcheckxmin, which keeps this very transaction from using it for the lookups.
                 # Never one that a foreign key depends on.
-                cur.execute(
+                constraints = _drop_each(
+                    cur, f'ALTER TABLE {TABLE} DROP CONSTRAINT "{{name}}"',
                     "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
                     "WHERE k.conrelid = %s::regclass AND k.contype = 'u' AND NOT EXISTS "
                     "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = k.conindid) "
                     "ORDER BY k.conname",
-                    [TABLE],
                 )
-                constraints = cur.fetchall()
-                for name, _ in constraints:
-                    cur.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
         log.info("bulk import: dropped %s until the import commits",
                  ", ".join(n for n, _ in [*definitions, *constraints]))
         return cls(definitions, was_empty=not existing, constraints=constraints)
@@ -117,8 +111,7 @@ class BulkIndexes:
         would fail here and roll the import back; the writer never lets one through."""
         started = time.monotonic()
         with connection.cursor() as cur:
-            cur.execute("SET LOCAL max_parallel_maintenance_workers = 0")
-            cur.execute("SET LOCAL maintenance_work_mem = '8MB'")
+            _one_small_sort(cur)
             for name, definition in self.constraints:
                 cur.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
         self.restore_seconds = time.monotonic() - started
@@ -129,17 +122,29 @@ class BulkIndexes:
             self.restore_constraints()
         started = time.monotonic()
         with connection.cursor() as cur:
-            # One process, and a small sort area: 8 MB built the three as fast as 64 MB (~2.2-2.6 s per
-            # million rows either way) and as 16 MB, which put 4 MB more on the backend's peak (the
-            # build runs when the buffer pool is already mapped); parallel workers would each map
-            # the pool again.
-            cur.execute("SET LOCAL max_parallel_maintenance_workers = 0")
-            cur.execute("SET LOCAL maintenance_work_mem = '8MB'")
+            _one_small_sort(cur)
             for _, definition in self.definitions:
                 cur.execute(definition)
         self.seconds = time.monotonic() - started
         log.info("bulk import: rebuilt %d indexes in %.2f s and %d constraints in %.2f s", len(self.definitions),
                  self.seconds, len(self.constraints), self.restore_seconds)
+
+
+def _drop_each(cur, drop: str, query: str) -> list[tuple[str, str]]:
+    """The (name, definition) rows ``query`` finds for the table, each dropped with ``drop``."""
+    cur.execute(query, [TABLE])
+    found = cur.fetchall()
+    for name, _ in found:
+        cur.execute(drop.format(name=name))
+    return found
+
+
+def _one_small_sort(cur) -> None:
+    # One process, and a small sort area: 8 MB built the indexes as fast as 64 MB (~2.2-2.6 s per
+    # million rows either way) and as 16 MB, which put 4 MB more on the backend's peak (a build runs
+    # when the buffer pool is already mapped); parallel workers would each map the pool again.
+    cur.execute("SET LOCAL max_parallel_maintenance_workers = 0")
+    cur.execute("SET LOCAL maintenance_work_mem = '8MB'")
 
 
 class SeenFilter:
