@@ -24,6 +24,7 @@ from .parse import ERROR, duplicate_message
 log = logging.getLogger(__name__)
 COLUMNS = ("line", "external_id", "name", "name_set", "email", "email_norm", "email_set", "email_raw",
            "phone", "phone_type", "phone_set", "phone_raw", "attributes")
+COLUMN_LIST = ", ".join(COLUMNS)
 DUPLICATE_BATCH = 2000
 
 

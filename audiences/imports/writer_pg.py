@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ..models import ImportJob
 from .bulk_indexes import BulkIndexes, SeenFilter
-from .writer_base import COLUMNS, DUPLICATE_BATCH, MergeResult, StagingWriter
+from .writer_base import COLUMN_LIST, COLUMNS, DUPLICATE_BATCH, MergeResult, StagingWriter
 
 
 def _escape(value: str) -> str:
@@ -61,7 +61,7 @@ class PostgresWriter(StagingWriter):
 
     def write(self, payload: list[bytes]) -> None:
         started = time.monotonic()
-        sql = f"COPY {self.table} ({', '.join(COLUMNS)}, fresh) FROM STDIN"
+        sql = f"COPY {self.table} ({COLUMN_LIST}, fresh) FROM STDIN"
         with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
             copy.write(b"".join(payload))  # one write: each one is a GIL hand-over with the parser
         self.seconds["copy"] = self.seconds.get("copy", 0.0) + time.monotonic() - started
@@ -120,6 +120,7 @@ class PostgresWriter(StagingWriter):
         if self.deferring:
             with connection.cursor() as cur:
                 cur.execute(f"CREATE TEMP TABLE {t}_defer (LIKE {t}_dups) ON COMMIT DROP")
+        self._chunk_sql = self._fresh_sql() if self.deferring else self._merge_sql()
 
     def _insert_sql(self, source: str) -> str:
         """INSERT … SELECT of new recipients from ``source`` (aliased p), for the WITH clauses."""
@@ -141,7 +142,7 @@ class PostgresWriter(StagingWriter):
             f"WITH ins AS ({self._insert_sql(f'{t} p WHERE p.fresh')} RETURNING id), "  # noqa: S608
             "mi AS (INSERT INTO audiences_membership (audience_list_id, recipient_id, added_at) "
             "SELECT %(list)s, id, %(now)s FROM ins), "
-            f"d AS (INSERT INTO {t}_defer ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM {t} "
+            f"d AS (INSERT INTO {t}_defer ({COLUMN_LIST}) SELECT {COLUMN_LIST} FROM {t} "
             "WHERE NOT fresh), "
             f"seen AS (INSERT INTO {t}_seen SELECT array_agg(external_id), array_agg(line) FROM {t}) "
             "SELECT (SELECT COUNT(*) FROM ins), 0, 0"
@@ -166,7 +167,7 @@ class PostgresWriter(StagingWriter):
             "phone_type = CASE WHEN p.phone_set THEN p.phone_type ELSE r.phone_type END, "
             "attributes = r.attributes || p.attributes, updated_at = %(now)s, last_import_id = %(job)s "
             "FROM p WHERE r.id = p.rid AND p.rid IS NOT NULL AND p.rjob IS DISTINCT FROM %(job)s RETURNING r.id), "
-            f"dup AS (INSERT INTO {t}_dups ({', '.join(COLUMNS)}) SELECT {staged} FROM p "
+            f"dup AS (INSERT INTO {t}_dups ({COLUMN_LIST}) SELECT {staged} FROM p "
             "WHERE p.rjob = %(job)s RETURNING 1), "
             # New recipients have no memberships yet: a plain INSERT. Known ones may be members already.
             "mi AS (INSERT INTO audiences_membership (audience_list_id, recipient_id, added_at) "
@@ -178,20 +179,25 @@ class PostgresWriter(StagingWriter):
             + " SELECT (SELECT COUNT(*) FROM ins), (SELECT COUNT(*) FROM upd), (SELECT COUNT(*) FROM dup)"
         )
 
-    def merge_chunk(self, staged: int) -> None:
-        t, job = self.table, self.job
-        now = timezone.now()
+    def _merge_staged(self, cur, sql: str) -> float:
+        """Run one merge statement over the staging table, add up its counts, empty the table;
+        returns the statement's seconds."""
         started = time.monotonic()
-        sql = self._fresh_sql() if self.deferring else self._merge_sql()
-        with connection.cursor() as cur:
-            cur.execute(sql, {"now": now, "job": job.pk, "list": job.audience_list_id})
-            created, updated, duplicates = cur.fetchone()
-            self.seconds["upsert"] = self.seconds.get("upsert", 0.0) + time.monotonic() - started
-            cur.execute(f"TRUNCATE {t}")
-        self.seconds["merge"] = self.seconds.get("merge", 0.0) + time.monotonic() - started
+        cur.execute(sql, {"now": timezone.now(), "job": self.job.pk, "list": self.job.audience_list_id})
+        created, updated, duplicates = cur.fetchone()
+        seconds = time.monotonic() - started
+        cur.execute(f"TRUNCATE {self.table}")
         self.created += created
         self.updated += updated
         self.duplicates += duplicates
+        return seconds
+
+    def merge_chunk(self, staged: int) -> None:
+        started = time.monotonic()
+        with connection.cursor() as cur:
+            upsert = self._merge_staged(cur, self._chunk_sql)
+        self.seconds["upsert"] = self.seconds.get("upsert", 0.0) + upsert
+        self.seconds["merge"] = self.seconds.get("merge", 0.0) + time.monotonic() - started
 
     def merge_deferred(self) -> None:
         """The rows put aside while the unique index was away, merged now that it is back.
@@ -201,9 +207,9 @@ class PostgresWriter(StagingWriter):
         rest go through the ordinary merge in line order, a chunk at a time, looked up in the index:
         found means an earlier row of this file (a duplicate), not found means new.
         """
-        t, job = self.table, self.job
+        t, cols = self.table, COLUMN_LIST
         started = time.monotonic()
-        cols = ", ".join(COLUMNS)
+        sql = self._merge_sql(record_seen=False)  # the chunks already recorded these rows as seen
         with connection.cursor() as cur:
             cur.execute(
                 f"WITH gone AS (DELETE FROM {t}_defer WHERE line IN (SELECT line FROM (SELECT line, "  # noqa: S608
@@ -214,19 +220,13 @@ class PostgresWriter(StagingWriter):
             cur.execute(f"CREATE INDEX ON {t}_defer (line)")
             after = 0
             while True:
-                cur.execute(f"INSERT INTO {t} ({cols}, fresh) SELECT {cols}, false FROM {t}_defer "  # noqa: S608
-                            f"WHERE line > %s ORDER BY line LIMIT %s RETURNING line", [after, CHUNK])
-                lines = [line for (line,) in cur.fetchall()]
-                if not lines:
+                cur.execute(f"WITH moved AS (INSERT INTO {t} ({cols}, fresh) SELECT {cols}, false "  # noqa: S608
+                            f"FROM {t}_defer WHERE line > %s ORDER BY line LIMIT %s RETURNING line) "
+                            "SELECT MAX(line) FROM moved", [after, CHUNK])
+                after = cur.fetchone()[0]
+                if after is None:
                     break
-                after = max(lines)
-                cur.execute(self._merge_sql(record_seen=False),
-                            {"now": timezone.now(), "job": job.pk, "list": job.audience_list_id})
-                created, updated, duplicates = cur.fetchone()
-                cur.execute(f"TRUNCATE {t}")
-                self.created += created
-                self.updated += updated
-                self.duplicates += duplicates
+                self._merge_staged(cur, sql)
         self.seconds["deferred"] = time.monotonic() - started
 
     def finish(self, columns) -> MergeResult:

@@ -6,7 +6,7 @@ import itertools
 
 from django.db import connection
 
-from .writer_base import COLUMNS, StagingWriter
+from .writer_base import COLUMN_LIST, COLUMNS, StagingWriter
 
 
 class SqliteWriter(StagingWriter):
@@ -18,7 +18,7 @@ class SqliteWriter(StagingWriter):
     def write(self, payload: list[list[tuple]]) -> None:
         marks = ", ".join(["%s"] * len(COLUMNS))
         with connection.cursor() as cur:
-            cur.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
+            cur.executemany(f"INSERT INTO {self.table} ({COLUMN_LIST}) VALUES ({marks})",  # noqa: S608
                             itertools.chain.from_iterable(payload))
 
     def prepare_merge(self) -> None:
