@@ -34,7 +34,7 @@ from .writer_base import MergeResult
 from .writer_sqlite import writer_for
 
 log = logging.getLogger(__name__)
-# 10,000 rows: a chunk's Python objects (~25 MB) and its staging rows (fit PostgreSQL's 8 MB of
+# 10,000 rows: a chunk's encoded rows (~2.5 MB) and its staging rows (fit PostgreSQL's 8 MB of
 # temp_buffers) stay small; fewer rows per statement did not slow the merge measurably.
 CHUNK_ROWS = 10_000
 # Rows are encoded for the writer every ENCODE_ROWS: a validated row's Python objects (~1 KB) live
@@ -54,6 +54,7 @@ class Cancelled(Exception):
 class Chunk:
     payload: list  # what writer.encode made of each batch of the chunk's rows
     issues: object  # what writer.encode_issues made of the chunk's issues (empty when none)
+    staged: int = 0  # rows in the payload
     records: int = 0
     blank: int = 0
     rejected: int = 0
@@ -92,7 +93,7 @@ def _produce(path: Path, detected: Detected, delimiter: str, validator: RowValid
             last_line = reader.line_num
             validate, is_blank = validator.validate, validator.is_blank
             staged, issues, first_lines = [], [], {}
-            chunk, count = Chunk([], []), 0
+            chunk = Chunk([], [])
             for row in reader:
                 line = last_line + 1
                 last_line = reader.line_num
@@ -112,20 +113,15 @@ def _produce(path: Path, detected: Detected, delimiter: str, validator: RowValid
                 else:
                     staged.append(row_staged)
                     if len(staged) >= ENCODE_ROWS:
-                        chunk.payload.append(writer.encode(staged))
-                        count += len(staged)
-                        staged = []
+                        staged = _encode(chunk, staged, writer)
                 if row_issues:
                     issues.extend(row_issues)
                 if chunk.records >= CHUNK_ROWS:
-                    _close(chunk, staged, issues, writer, handle.buffer.tell())
-                    out.put((chunk, count + len(staged)))
+                    out.put(_close(chunk, staged, issues, writer, handle.buffer.tell()))
                     if stop.is_set():
                         return
-                    staged, issues, first_lines = [], [], {}
-                    chunk, count = Chunk([], []), 0
-            _close(chunk, staged, issues, writer, path.stat().st_size)
-            out.put((chunk, count + len(staged)))
+                    staged, issues, first_lines, chunk = [], [], {}, Chunk([], [])
+            out.put(_close(chunk, staged, issues, writer, path.stat().st_size))
         cpu["parser"] = time.thread_time()
         out.put(None)
     except UnicodeDecodeError as exc:  # past the part detect_encoding decoded (else: not the file's)
@@ -134,11 +130,19 @@ def _produce(path: Path, detected: Detected, delimiter: str, validator: RowValid
         out.put(exc)
 
 
-def _close(chunk: Chunk, staged: list, issues: list, writer, bytes_done: int) -> None:
+def _encode(chunk: Chunk, staged: list, writer) -> list:
+    """Add a batch of validated rows to the chunk in the writer's form; returns an empty batch."""
+    chunk.payload.append(writer.encode(staged))
+    chunk.staged += len(staged)
+    return []
+
+
+def _close(chunk: Chunk, staged: list, issues: list, writer, bytes_done: int) -> Chunk:
     if staged:
-        chunk.payload.append(writer.encode(staged))
+        _encode(chunk, staged, writer)
     chunk.issues = issues and writer.encode_issues(issues)
     chunk.bytes_done = bytes_done
+    return chunk
 
 
 def _stage(job: ImportJob, path: Path, detected: Detected, delimiter: str, columns: Columns, writer,
@@ -163,16 +167,16 @@ def _stage(job: ImportJob, path: Path, detected: Detected, delimiter: str, colum
                 break
             if isinstance(item, BaseException):
                 raise item
-            chunk, staged = item
+            chunk = item
             writer.write(chunk.payload)
             if writer.pipelined:
-                writer.merge_chunk(staged)
+                writer.merge_chunk(chunk.staged)
             if chunk.issues:
                 writer.write_issues(chunk.issues)
             totals.records += chunk.records
             totals.blank += chunk.blank
             totals.rejected += chunk.rejected
-            totals.staged += staged
+            totals.staged += chunk.staged
             if reporter.report(rows_done=totals.records, bytes_done=chunk.bytes_done):
                 raise Cancelled()
     except BaseException:
