@@ -21,6 +21,7 @@ CHUNK = 1 << 20
 # transaction leaves everything as it was.
 CP932_CHECKED_BYTES = 1 << 20
 NEITHER = "The file is neither UTF-8 nor CP932 (Shift_JIS); save it as CSV UTF-8."
+NAMES = {"cp932": "CP932 (Shift_JIS as Windows writes it)", "utf-8": "UTF-8"}
 LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 BOM = codecs.BOM_UTF8
 ENCODINGS = ("auto", "utf-8", "cp932")
@@ -83,13 +84,13 @@ def detect_encoding(path: Path, requested: str = "auto") -> Detected:
     if requested == "cp932":
         ok, breaks = _scan(path, "cp932", check_bytes=CP932_CHECKED_BYTES)
         if not ok:
-            raise FileProblem("file.encoding", "The file is not valid CP932 (Shift_JIS as Windows writes it).")
+            raise _not_valid("cp932")
         return Detected("cp932", "cp932", breaks)
     ok, breaks = _scan(path, "utf-8")
     if ok:
         return Detected("utf-8-sig", "utf-8", breaks)
     if requested == "utf-8" or has_bom:
-        raise FileProblem("file.encoding", "The file is not valid UTF-8.")
+        raise _not_valid("utf-8")
     ok, breaks = _scan(path, "cp932", check_bytes=CP932_CHECKED_BYTES)
     if not ok:
         raise FileProblem("file.encoding", NEITHER)
@@ -112,9 +113,13 @@ def undecodable(path: Path, detected: Detected) -> FileProblem | None:
                 except UnicodeDecodeError:
                     if detected.guessed:
                         return FileProblem("file.encoding", f"{NEITHER} (line {number})")
-                    what = "CP932 (Shift_JIS as Windows writes it)" if detected.label == "cp932" else "UTF-8"
-                    return FileProblem("file.encoding", f"The file is not valid {what} from line {number} on.")
+                    return _not_valid(detected.label, number)
     return None
+
+
+def _not_valid(label: str, line: int | None = None) -> FileProblem:
+    where = f" from line {line} on" if line else ""
+    return FileProblem("file.encoding", f"The file is not valid {NAMES[label]}{where}.")
 
 
 def detect_delimiter(header_line: str) -> str:
