@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from .imports.progress import live_counts
 from .models import AudienceList, Membership, Recipient, Segment, Suppression
 from .segments import compile_rules
 
@@ -30,10 +32,6 @@ def segment_preview(segment: Segment | dict, *, size: int = 20) -> list[Recipien
 def import_progress(job) -> dict:
     """Rows done, percent, rows per second and seconds left (bytes drive the bar); a running job's
     counters come from its progress file (``audiences.imports.progress``)."""
-    from django.utils import timezone
-
-    from .imports.progress import live_counts
-
     rows_done, bytes_done = live_counts(job)
     if job.status == "completed":
         percent = 100.0
