@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .imports.progress import live_counts
-from .models import AudienceList, Membership, Recipient, Segment, Suppression
+from .models import AudienceList, ExclusionList, Membership, Recipient, Segment, Suppression
 from .segments import compile_rules
 
 
@@ -79,14 +79,17 @@ class RecipientFilter:
         return rows
 
 
-def recipient_page(filters: RecipientFilter, *, before_id: int | None, size: int = 50):
+def keyset_page(rows: QuerySet, *, before_id: int | None, size: int):
     """One page, newest first, keyset-paginated on id (no OFFSET, no COUNT over the table)."""
-    rows = filters.apply(Recipient.objects.all())
     if before_id is not None:
         rows = rows.filter(id__lt=before_id)
     page = list(rows.order_by("-id")[: size + 1])
     next_before = page[size - 1].id if len(page) > size else None
     return page[:size], next_before
+
+
+def recipient_page(filters: RecipientFilter, *, before_id: int | None, size: int = 50):
+    return keyset_page(filters.apply(Recipient.objects.all()), before_id=before_id, size=size)
 
 
 def recipient_lists(recipient: Recipient) -> QuerySet[AudienceList]:
@@ -133,9 +136,9 @@ class SuppressionFilter:
 
 
 def suppression_page(filters: SuppressionFilter, *, before_id: int | None, size: int = 50):
-    rows = filters.apply(Suppression.objects.all())
-    if before_id is not None:
-        rows = rows.filter(id__lt=before_id)
-    page = list(rows.order_by("-id")[: size + 1])
-    next_before = page[size - 1].id if len(page) > size else None
-    return page[:size], next_before
+    return keyset_page(filters.apply(Suppression.objects.all()), before_id=before_id, size=size)
+
+
+def exclusion_lists(limit: int = 500) -> QuerySet[ExclusionList]:
+    """The newest exclusion lists, each with ``size`` (its entries), counted in one query."""
+    return ExclusionList.objects.annotate(size=Count("entries")).order_by("-id")[:limit]

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from .. import selectors
 from ..models import ExclusionEntry, ExclusionList
 from ..services import ExclusionInputError, exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
 from .common import OPERATORS, error
@@ -41,13 +42,13 @@ class EntryOut(Schema):
 
 def _out(row: ExclusionList) -> dict:
     return {"id": row.pk, "name": row.name, "description": row.description, "created_by": row.created_by,
-            "created_at": row.created_at, "entries": row.entries.count()}
+            "created_at": row.created_at, "entries": row.size if hasattr(row, "size") else row.entries.count()}
 
 
 @router.get("/exclusion-lists", response=list[ExclusionListOut], auth=OPERATORS,
             summary="Per-campaign exclusion lists (recipients taken out by customer number)")
 def exclusion_lists(request):
-    return [_out(row) for row in ExclusionList.objects.order_by("-id")[:500]]
+    return [_out(row) for row in selectors.exclusion_lists()]
 
 
 @router.post("/exclusion-lists", response={201: ExclusionListOut}, auth=OPERATORS, summary="Create an exclusion list")

@@ -24,6 +24,11 @@ class ExclusionInputError(ValueError):
         self.code = code
 
 
+def exclusion_numbers(raw: Iterable[str]) -> set[str]:
+    """The distinct customer numbers in ``raw``, normalised as the import normalises them; blanks dropped."""
+    return {normalize_external_id(str(x)) for x in raw} - {""}
+
+
 def exclusion_list_create(*, name: str, user: Any = None, request: Any = None, description: str = "") -> ExclusionList:
     if not name.strip():
         raise ExclusionInputError("exclusion.no_name", _("Name the exclusion list."))
@@ -42,7 +47,7 @@ def exclusion_entries_add(*, exclusion_list: ExclusionList, external_ids: Iterab
     recipient imported as ``C001``. Nothing is written when any number is refused.
     """
     who = actor_name(user=user, request=request)
-    wanted = {normalize_external_id(str(x)) for x in external_ids} - {""}
+    wanted = exclusion_numbers(external_ids)
     if len(wanted) > MAX_ENTRIES_PER_CALL:
         raise ExclusionInputError("exclusion.too_many", _("At most %(max)s customer numbers at a time.") % {
             "max": f"{MAX_ENTRIES_PER_CALL:,}"})
@@ -51,6 +56,7 @@ def exclusion_entries_add(*, exclusion_list: ExclusionList, external_ids: Iterab
         raise ExclusionInputError("exclusion.too_long", _(
             "Customer numbers are at most %(max)d characters; %(count)d are longer, e.g. %(example)s.") % {
             "max": MAX_EXTERNAL_ID, "count": len(too_long), "example": repr(too_long[0][:40] + "…")})
+    reason = reason.strip()[:300]
     with transaction.atomic():
         existing = set(
             ExclusionEntry.objects.filter(exclusion_list=exclusion_list, external_id__in=wanted)

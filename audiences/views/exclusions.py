@@ -6,16 +6,17 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from notify_console.roles import ADMIN, OPERATOR, role_required
 
+from .. import selectors
 from ..models import ExclusionEntry, ExclusionList
 from ..normalize import normalize_external_id
 from ..services import ExclusionInputError, exclusion_entries_add, exclusion_entry_remove, exclusion_list_create
+from ..services.exclusions import exclusion_numbers
 from ._util import int_or_none
 
 PAGE = 100
@@ -35,7 +36,7 @@ def exclusion_lists(request):
             return redirect("audiences:exclusions")
         messages.success(request, _("Exclusion list created."))
         return redirect("audiences:exclusion", list_id=row.pk)
-    rows = ExclusionList.objects.annotate(size=Count("entries")).order_by("-id")[:500]
+    rows = selectors.exclusion_lists()
     return render(request, "audiences/exclusions.html", {"rows": rows})
 
 
@@ -44,30 +45,26 @@ def exclusion_lists(request):
 def exclusion_list(request, list_id: int):
     row = get_object_or_404(ExclusionList, pk=list_id)
     if request.method == "POST":
-        numbers = [n for n in _SEPARATORS.split(request.POST.get("external_ids", "")) if n]
+        numbers = exclusion_numbers(_SEPARATORS.split(request.POST.get("external_ids", "")))
         if not numbers:
             messages.error(request, _("Enter at least one customer number."))
             return redirect("audiences:exclusion", list_id=row.pk)
         try:
             added = exclusion_entries_add(exclusion_list=row, external_ids=numbers,
-                                          reason=request.POST.get("reason", "").strip()[:300], request=request)
+                                          reason=request.POST.get("reason", ""), request=request)
         except ExclusionInputError as exc:
             messages.error(request, f"{exc.code}: {exc}")
         else:
-            distinct = len({normalize_external_id(n) for n in numbers} - {""})
             messages.success(request, _("%(added)d added, %(existing)d already on the list.") % {
-                "added": added, "existing": distinct - added})
+                "added": added, "existing": len(numbers) - added})
         return redirect("audiences:exclusion", list_id=row.pk)
     query = request.GET.get("q", "").strip()
-    entries = row.entries.order_by("-id")
+    entries = row.entries.all()
     if query:
         entries = entries.filter(external_id=normalize_external_id(query))
-    before = int_or_none(request.GET.get("before"))
-    if before is not None:
-        entries = entries.filter(id__lt=before)
-    page = list(entries[:PAGE + 1])
+    page, next_before = selectors.keyset_page(entries, before_id=int_or_none(request.GET.get("before")), size=PAGE)
     return render(request, "audiences/exclusion_list.html", {
-        "row": row, "entries": page[:PAGE], "next_before": page[PAGE - 1].pk if len(page) > PAGE else None,
+        "row": row, "entries": page, "next_before": next_before,
         "size": row.entries.count(), "query": query,
     })
 
