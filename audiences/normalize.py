@@ -61,7 +61,8 @@ def normalize_address(channel: str, raw: str) -> str | None:
 
 def normalize_external_id(raw: str) -> str:
     """A customer number as the import stores it: trimmed, and NFKC-folded when not plain ASCII
-    (full-width ``Ｃ００１`` is ``C001``). Everything that matches recipients by number uses this."""
+    (full-width ``Ｃ００１`` is ``C001``). The import and the exclusion lists use it; the recipients
+    page's search does not fold yet (it matches the number as typed)."""
     value = raw.strip()
     if not value.isascii():
         value = unicodedata.normalize("NFKC", value).strip()
