@@ -161,6 +161,8 @@ class RowValidator:
         clean = ('"' not in joined and "\\" not in joined) if joined.isprintable() else _SPECIAL(joined) is None
         if clean:
             attributes = attributes_json(row)
+            # The customer number is NFKC-folded: a full-width ＼ or ＂ comes out as \ or ".
+            clean = "\\" not in external_id and '"' not in external_id
         else:
             attributes = json.dumps({key: row[i] for i, key in self.attributes}, ensure_ascii=False)
         return (line, external_id, name, name_set, email, email_norm, email_set, email_raw,

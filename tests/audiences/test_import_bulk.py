@@ -119,21 +119,30 @@ def test_the_seen_filter_never_calls_a_repeated_number_new():
     assert sum(fresh) > 0.99 * len(keys)  # and nearly every first sighting skips the lookup
 
 
-def test_a_bulk_load_keeps_awkward_values_unchanged(run_csv, bulk):
+@pytest.mark.parametrize("first_load", [True, False], ids=["copied-directly", "staged"])
+def test_a_bulk_load_keeps_awkward_values_unchanged(run_csv, bulk, request, first_load):
+    if first_load:
+        request.getfixturevalue("no_pages")
     odd = 'a\\b\tc\nd "e" \\N {x,y} ①'
     number = 'Z"a\\b\tc\nd {x,y} \\N'  # customer numbers are NFKC-folded: this one is ASCII
+    folded = "Ｃ＼Ｎ＂１"  # on an otherwise plain row; folds to C\N"1, which COPY must not read as an escape
     data = [["顧客番号", "氏名", "メール", "備考"]] + [[f"W{i}", f"名前{i}", f"w{i}@example.jp", ""] for i in range(6)]
     data += [[number, odd, "z@example.jp", odd], ["plain", "普通", "p@example.jp", odd]]
     data.append([number, "again", "again@example.jp", ""])  # repeats the awkward number: rejected
+    data += [[folded, "全角", "f@example.jp", ""], ['C\\N"1', "again", "g@example.jp", ""]]  # the same number
     job = run_csv(data)
     assert_accounted(job)
-    assert (job.created, job.rejected) == (8, 1)
-    assert "bulk import: dropped" in bulk.text
+    assert (job.created, job.rejected) == (9, 2)
+    assert ("aud_recipient_external_id" in bulk.text.split("dropped", 1)[1]) is first_load
     z = Recipient.objects.get(external_id=number)
     assert (z.name, z.email, z.attributes) == (odd, "z@example.jp", {"備考": odd})
     assert Recipient.objects.get(external_id="plain").attributes == {"備考": odd}
-    dup = ImportIssue.objects.get(job=job, code="row.duplicate_key")
-    assert dup.line == 14 and "8" in dup.message  # physical lines: quoted line breaks count
+    assert Recipient.objects.get(external_id='C\\N"1').name == "全角"
+    dups = ImportIssue.objects.filter(job=job, code="row.duplicate_key").order_by("line")
+    assert [(d.line, d.message) for d in dups] == [
+        (14, duplicate_message(number, 8)),  # physical lines: quoted line breaks count
+        (17, duplicate_message('C\\N"1', 16)),
+    ]
 
 
 def unique_constraints() -> dict[str, str]:
