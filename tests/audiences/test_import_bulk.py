@@ -145,6 +145,16 @@ def test_a_bulk_load_keeps_awkward_values_unchanged(run_csv, bulk, request, firs
     ]
 
 
+def test_a_first_load_leaves_the_numbering_after_its_rows(run_csv, bulk, no_pages):
+    """The rows copied directly are numbered by the import; the table's sequence goes on after them."""
+    job = run_csv(messy(12))
+    assert job.created == 15
+    ids = sorted(Recipient.objects.values_list("id", flat=True))
+    assert ids[-1] - ids[0] == len(ids) - 1  # one run of numbers (the set-aside rows come after)
+    assert Recipient.objects.create(external_id="LATER").pk > ids[-1]
+    assert set(job.audience_list.recipients.values_list("id", flat=True)) == set(ids)
+
+
 def unique_constraints() -> dict[str, str]:
     with connection.cursor() as cur:
         cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
