@@ -41,7 +41,9 @@ CHUNK_ROWS = 10_000
 # only until then, and a chunk in the making holds its compact encoded form (~0.2 KB a row).
 ENCODE_ROWS = 1000
 STALE_AFTER_S = 3600 + 300  # the task's time_limit plus a margin
-QUEUE_CHUNKS = 3
+# Chunks waiting for the database. The parser is the slower side, so the queue is mostly empty; 2
+# instead of 3 took ~3 MB off the import's peak and no measurable speed (docs/benchmarks.md).
+QUEUE_CHUNKS = 2
 SWITCH_INTERVAL_S = 0.0005
 csv.field_size_limit(10 * 1024 * 1024)
 

@@ -57,6 +57,8 @@ class DirectBatch(NamedTuple):
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000  # deferred rows merged per statement
+ANALYZED_COLUMNS = ("id, external_id, name, email, email_normalized, phone, phone_type, created_at, updated_at, "
+                    "last_import_id")
 DIRECT_COPY = ("COPY audiences_recipient (id, external_id, name, email, email_normalized, phone, phone_type, "
                "attributes, created_at, updated_at, last_import_id) FROM STDIN")
 
@@ -351,7 +353,10 @@ class PostgresWriter(StagingWriter):
     def analyze_after(self, result: MergeResult) -> None:
         if result.created + result.updated >= 10_000:
             with connection.cursor() as cur:
-                cur.execute("ANALYZE audiences_recipient")
+                # Every column but ``attributes``: segment rules read it through expressions (``->>``),
+                # which have no statistics of their own, and its sample cost ~0.2 of ~0.5 s per million
+                # rows. Autovacuum's own ANALYZE fills it in later.
+                cur.execute(f"ANALYZE audiences_recipient ({ANALYZED_COLUMNS})")
                 cur.execute("ANALYZE audiences_membership")
 
     def lock(self) -> None:
