@@ -8,9 +8,13 @@ with ``auth=roles(...)``, which a test reads to prove each role is refused elsew
 
 from __future__ import annotations
 
+import json
+
+from django.shortcuts import render
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
+from ninja.openapi.docs import Swagger, _csrf_needed
 from ninja.security import HttpBearer
 
 from .models import ApiToken, hash_token
@@ -45,11 +49,25 @@ def roles(*allowed: str) -> RoleBearer:
     return RoleBearer(*allowed)
 
 
+class LocalSwagger(Swagger):
+    """Swagger UI from ninja's own template and static files (``notify_console.ninja_assets``).
+
+    ninja renders this page from its template only when the literal ``"ninja"`` is in
+    INSTALLED_APPS, and otherwise from a CDN; the context is ninja's own (``Swagger.render_page``).
+    """
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {"swagger_settings": json.dumps(self.settings, indent=1), "api": api,
+                                               "add_csrf": _csrf_needed(api)})
+
+
 api = NinjaAPI(
     title="Notify Console API",
     version="1",
     urls_namespace="api",
     auth=roles(*ANY_ROLE),
+    docs=LocalSwagger(),
     docs_url="/docs",
 )
 

@@ -48,8 +48,9 @@ INSTALLED_APPS = [
     "campaigns",
     "channels",
     "accounts",
-    # Only for its static files: /api/v1/docs then loads Swagger UI from here, not from a CDN the CSP refuses.
-    "ninja",
+    # django-ninja's template and static files, by path, without importing ninja at start-up: /api/v1/docs
+    # then loads Swagger UI from here, not from a CDN the CSP refuses (see notify_console/ninja_assets.py).
+    "notify_console.ninja_assets.NinjaAssetsConfig",
 ]
 
 MIDDLEWARE = [

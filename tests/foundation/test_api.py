@@ -36,3 +36,27 @@ def test_openapi_schema_describes_the_api(client):
     assert "/api/v1/me" in schema["paths"]
     assert schema["components"]["securitySchemes"]["RoleBearer"] == {"type": "http", "scheme": "bearer"}
     assert schema["paths"]["/api/v1/me"]["get"]["security"] == [{"RoleBearer": []}]
+
+
+def test_the_docs_page_uses_ninjas_own_files_and_apps_load_without_ninja(client):
+    """Swagger UI comes from ninja's template and static files (never a CDN), although ninja is not
+    imported when the apps load: a command that never serves the API does not pay for it."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    assert '"url": "/api/v1/openapi.json"' in html
+    assert finders.find("ninja/swagger-ui-bundle.js")
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import django, sys; django.setup(); print('ninja' in sys.modules)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE},
+        capture_output=True, text=True, check=True,
+    )
+    assert loaded.stdout.strip() == "False", loaded.stderr
