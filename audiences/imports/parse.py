@@ -73,6 +73,9 @@ class RowValidator:
         self.width = len(columns.headers)
         self.region = region
         self.attributes = columns.attributes
+        # A header with a quote, a backslash or a control character puts JSON escapes into every row's
+        # attributes, which COPY would read as its own: then no row of the file counts as clean.
+        self._plain_keys = all(_SPECIAL(key) is None for _, key in columns.attributes)
         self._plan = (self.width, columns.external_id, columns.email, columns.phone, columns.name, region == "JP",
                       _attributes_json(columns.attributes))
         # gettext goes through thread-local machinery: translate once, not once per issue.
@@ -161,8 +164,9 @@ class RowValidator:
         clean = ('"' not in joined and "\\" not in joined) if joined.isprintable() else _SPECIAL(joined) is None
         if clean:
             attributes = attributes_json(row)
-            # The customer number is NFKC-folded: a full-width ＼ or ＂ comes out as \ or ".
-            clean = "\\" not in external_id and '"' not in external_id
+            # The customer number is NFKC-folded: a full-width ＼ or ＂ comes out as \ or " (and the
+            # header's keys are part of the attributes JSON too).
+            clean = "\\" not in external_id and '"' not in external_id and self._plain_keys
         else:
             attributes = json.dumps({key: row[i] for i, key in self.attributes}, ensure_ascii=False)
         return (line, external_id, name, name_set, email, email_norm, email_set, email_raw,
