@@ -320,6 +320,9 @@ class PostgresWriter(StagingWriter):
     def finish(self, columns) -> MergeResult:
         t, job = self.table, self.job
         if self.deferring:
+            if self.members_through != self.copied:  # merge_chunk runs after every write
+                raise RuntimeError(f"recipients {self.members_through + 1}-{self.copied} were copied but not "
+                                   "added to the list")
             with connection.cursor() as cur:  # the next number after ours, for everyone else
                 cur.execute("SELECT setval(pg_get_serial_sequence('audiences_recipient', 'id'), %s, false)",
                             [self.copied + 1])
