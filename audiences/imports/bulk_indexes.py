@@ -90,8 +90,8 @@ class BulkIndexes:
             cur.execute(f"SELECT pg_relation_size('{TABLE}') = 0")
             if cur.fetchone()[0]:
                 # Into a table with no pages at all the customer number's unique index is dropped
-                # too: the writer then looks nothing up until it is back (see PostgresWriter,
-                # "deferred rows"). Not into one that is merely empty: deleted rows not yet
+                # too: the writer then looks nothing up until it is back (PostgresWriter loads
+                # directly, see its begin()). Not into one that is merely empty: deleted rows not yet
                 # vacuumed may hold HOT chains, and an index built over a broken chain is marked
                 # indcheckxmin, which keeps this very transaction from using it for the lookups.
                 # Never one that a foreign key depends on.

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 COLUMNS = ("line", "external_id", "name", "name_set", "email", "email_norm", "email_set", "email_raw",
            "phone", "phone_type", "phone_set", "phone_raw", "attributes")
 COLUMN_LIST = ", ".join(COLUMNS)
+# A new recipient's columns, in the order every insert of new recipients gives them (the PostgreSQL
+# writer's direct COPY puts ``id`` first).
+NEW_RECIPIENT = ("external_id", "name", "email", "email_normalized", "phone", "phone_type", "attributes", "created_at",
+                 "updated_at", "last_import_id")
 DUPLICATE_BATCH = 2000
 
 
@@ -151,8 +155,7 @@ class StagingWriter:
         t = self.table
         with connection.cursor() as cur:
             cur.execute(
-                "INSERT INTO audiences_recipient (external_id, name, email, email_normalized, phone, phone_type, "  # noqa: S608
-                "attributes, created_at, updated_at, last_import_id) "
+                f"INSERT INTO audiences_recipient ({', '.join(NEW_RECIPIENT)}) "  # noqa: S608
                 f"SELECT external_id, name, email, email_norm, phone, phone_type, attributes, %s, %s, %s FROM {t} "
                 "WHERE true ON CONFLICT (external_id) DO NOTHING",
                 [now, now, self.job.pk],

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ..models import ImportJob
 from .bulk_indexes import BulkIndexes, SeenFilter
-from .writer_base import COLUMN_LIST, COLUMNS, DUPLICATE_BATCH, MergeResult, StagingWriter
+from .writer_base import COLUMN_LIST, COLUMNS, DUPLICATE_BATCH, NEW_RECIPIENT, MergeResult, StagingWriter
 
 
 def _escape(value: str) -> str:
@@ -57,10 +57,8 @@ class DirectBatch(NamedTuple):
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000  # deferred rows merged per statement
-ANALYZED_COLUMNS = ("id, external_id, name, email, email_normalized, phone, phone_type, created_at, updated_at, "
-                    "last_import_id")
-DIRECT_COPY = ("COPY audiences_recipient (id, external_id, name, email, email_normalized, phone, phone_type, "
-               "attributes, created_at, updated_at, last_import_id) FROM STDIN")
+DIRECT_COPY = f"COPY audiences_recipient (id, {', '.join(NEW_RECIPIENT)}) FROM STDIN"
+ANALYZED_COLUMNS = ", ".join(["id", *(c for c in NEW_RECIPIENT if c != "attributes")])
 
 
 class PostgresWriter(StagingWriter):
@@ -73,7 +71,7 @@ class PostgresWriter(StagingWriter):
     def encode(self, rows: list[tuple]) -> bytes | DirectBatch:
         """COPY text of the staging rows, each with its ``fresh`` flag (see ``_staged_line``); while
         loading directly (``begin``), a ``DirectBatch`` instead."""
-        if self.deferring:
+        if self.direct:
             return self._encode_direct(rows)
         unseen = self.unseen.add if self.unseen is not None else None
         out = [f"{_staged_line(row)}\t{'t' if unseen is not None and unseen(row[1]) else 'f'}" for row in rows]
@@ -90,20 +88,16 @@ class PostgresWriter(StagingWriter):
             (line, ext, name, _name_set, email, email_norm, _email_set, _email_raw, phone, phone_type, _phone_set,
              _phone_raw, attrs, clean) = row
             lines.append(line)
+            number(ext if clean else _escape(ext.replace("\\", "\\\\").replace('"', '\\"')))  # array, then COPY
+            if not unseen(ext):
+                aside.append(_staged_line(row))
+                continue
             if clean:
-                number(ext)
-                if unseen(ext):
-                    append(f"{next_id}\t{ext}\t{name}\t{email}\t{email_norm}\t{phone}\t{phone_type}\t{attrs}{tail}")
-                    next_id += 1
-                    continue
+                append(f"{next_id}\t{ext}\t{name}\t{email}\t{email_norm}\t{phone}\t{phone_type}\t{attrs}{tail}")
             else:
-                number(_escape(ext.replace("\\", "\\\\").replace('"', '\\"')))  # for the array, then for COPY
-                if unseen(ext):
-                    append("\t".join((str(next_id), _escape(ext), _escape(name), _escape(email), _escape(email_norm),
-                                      phone, phone_type, _escape(attrs))) + tail)
-                    next_id += 1
-                    continue
-            aside.append(_staged_line(row))
+                append("\t".join((str(next_id), _escape(ext), _escape(name), _escape(email), _escape(email_norm),
+                                  phone, phone_type, _escape(attrs))) + tail)
+            next_id += 1
         self.next_id = next_id
         if out:
             out.append("")
@@ -114,7 +108,7 @@ class PostgresWriter(StagingWriter):
 
     def write(self, payload: list) -> None:
         started = time.monotonic()
-        if self.deferring:
+        if self.direct:
             self._write_direct(payload)
         else:
             sql = f"COPY {self.table} ({COLUMN_LIST}, fresh) FROM STDIN"
@@ -170,7 +164,7 @@ class PostgresWriter(StagingWriter):
 
     bulk: BulkIndexes | None = None
     unseen: SeenFilter | None = None
-    deferring = False
+    direct = False  # loading directly (see begin)
 
     def begin(self, columns) -> None:
         self.columns_present = {"name": columns.name is not None, "email": columns.email is not None,
@@ -197,8 +191,8 @@ class PostgresWriter(StagingWriter):
         # heap inserts instead of INSERT … SELECT's one by one), numbered by the parser from the
         # table's own sequence, which nobody else can draw from while we hold the table's lock. The
         # "maybe" rows wait in {t}_defer until the index is back; see finish().
-        self.deferring = bool(self.bulk is not None and self.bulk.constraints)
-        if self.deferring:
+        self.direct = bool(self.bulk is not None and self.bulk.constraints)
+        if self.direct:
             with connection.cursor() as cur:
                 cur.execute(f"CREATE TEMP TABLE {t}_defer (LIKE {t}_dups) ON COMMIT DROP")
                 cur.execute("SELECT nextval(pg_get_serial_sequence('audiences_recipient', 'id'))")
@@ -219,8 +213,7 @@ class PostgresWriter(StagingWriter):
         new_norm = "CASE WHEN p.email_set THEN COALESCE(p.email_norm, p.email) ELSE '' END" if cols["email"] else "''"
         new_phone = "CASE WHEN p.phone_set THEN p.phone ELSE '' END" if cols["phone"] else "''"
         new_type = "CASE WHEN p.phone_set THEN p.phone_type ELSE 'unknown' END" if cols["phone"] else "'unknown'"
-        return ("INSERT INTO audiences_recipient (external_id, name, email, email_normalized, phone, "  # noqa: S608
-                "phone_type, attributes, created_at, updated_at, last_import_id) "
+        return (f"INSERT INTO audiences_recipient ({', '.join(NEW_RECIPIENT)}) "  # noqa: S608
                 f"SELECT p.external_id, {new_name}, {new_email}, {new_norm}, {new_phone}, {new_type}, p.attributes, "
                 f"%(now)s, %(now)s, %(job)s FROM {source}")
 
@@ -271,7 +264,7 @@ class PostgresWriter(StagingWriter):
     def merge_chunk(self, staged: int) -> None:
         started = time.monotonic()
         with connection.cursor() as cur:
-            upsert = self._add_direct_members(cur) if self.deferring else self._merge_staged(cur, self._chunk_sql)
+            upsert = self._add_direct_members(cur) if self.direct else self._merge_staged(cur, self._chunk_sql)
         self.seconds["upsert"] = self.seconds.get("upsert", 0.0) + upsert
         self.seconds["merge"] = self.seconds.get("merge", 0.0) + time.monotonic() - started
 
@@ -319,7 +312,7 @@ class PostgresWriter(StagingWriter):
 
     def finish(self, columns) -> MergeResult:
         t, job = self.table, self.job
-        if self.deferring:
+        if self.direct:
             if self.members_through != self.copied:  # merge_chunk runs after every write
                 raise RuntimeError(f"recipients {self.members_through + 1}-{self.copied} were copied but not "
                                    "added to the list")
